@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Chat.Domain.Messaging;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Chat.Api.Errors;
+
+public static class ProblemHandling
+{
+    /// <summary>Kestrel's body limit; nginx enforces the same (nginx/chat.conf client_max_body_size).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>snake_case JSON in and out, as API.md promises.</summary>
+    public static IHostApplicationBuilder AddJsonConventions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddProblemHandling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ExceptionToProblem>();
+        // Bad JSON and wrong content types surface as exceptions, so ExceptionToProblem can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+        return builder;
+    }
+}
+
+/// <summary>
+/// The one place where failures become HTTP answers: client mistakes keep their 4xx status with a clear
+/// detail, an unavailable dependency is a 503 with Retry-After, and only real bugs are a 500 (without internals).
+/// </summary>
+internal sealed partial class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } =>
+                (StatusCodes.Status400BadRequest, "Malformed JSON", JsonDetail(json)),
+            BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
+            BrokerUnavailableException => Unavailable("message broker"),
+            RedisException => Unavailable("cache"),
+            MySqlException or TimeoutException => Unavailable("database"),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
+        };
+        if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
+            LogUnhandled(exception, http.Request.Method, http.Request.Path);
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+            LogDependencyDown(exception.GetType().Name, exception.Message);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            http.Response.Headers.RetryAfter = "5";
+
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    private static (int, string, string) Unavailable(string dependency) =>
+        (StatusCodes.Status503ServiceUnavailable, "Service unavailable", $"The {dependency} is unavailable; retry later.");
+
+    // Position only: the exception message may echo parts of the body.
+    private static string JsonDetail(JsonException json) =>
+        json.Path is null ? "The request body is not valid JSON." : $"The request body is not valid JSON at '{json.Path}'.";
+
+    private static string ReasonOf(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "Request body too large",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+        _ => "Bad request",
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency unavailable: {Type}: {Message}")]
+    private partial void LogDependencyDown(string type, string message);
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chat.Api.Health;
+
+public static class HealthApi
+{
+    private const string Ready = "ready";
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+
+    public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck<MySqlCheck>("mysql", tags: [Ready], timeout: CheckTimeout)
+            .AddCheck<RedisCheck>("redis", tags: [Ready], timeout: CheckTimeout)
+            .AddCheck<RabbitMqCheck>("rabbitmq", tags: [Ready], timeout: CheckTimeout);
+        return builder;
+    }
+
+    public static void MapHealth(this IEndpointRouteBuilder app)
+    {
+        // Live: the process answers. Ready: every dependency answers too (nginx and compose wait on it).
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Ready),
+            ResponseWriter = WriteReport,
+        });
+    }
+
+    private static Task WriteReport(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(http.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description ?? e.Value.Exception?.Message,
+            }),
+        });
+    }
+}

@@ -1,0 +1,29 @@
+using Chat.Api.Admin;
+using Chat.Api.Applications;
+using Chat.Api.Chats;
+using Chat.Api.Errors;
+using Chat.Api.Health;
+using Chat.Api.Messages;
+using Chat.Domain;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddChatDomain();
+builder.AddJsonConventions();
+builder.AddProblemHandling();
+builder.AddAdminKey();
+builder.AddHealth();
+builder.AddApplications();
+builder.AddChats();
+builder.AddMessages();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapHealth();
+app.MapApplications();
+app.MapChats();
+app.MapMessages();
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Chat.Domain.Messaging;
+
+/// <summary>The broker did not confirm a command in time: nothing may tell the client it was accepted.</summary>
+public sealed class BrokerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Publishes persistent commands and returns only once the broker has confirmed them, so a 201 always
+/// stands for a command that is on disk in a durable queue.
+/// </summary>
+public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<MessagingOptions> options) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IChannel[] _channels = [];
+    private int _next;
+
+    public Task PublishAsync(Command command, CancellationToken ct = default) =>
+        PublishAsync(Topology.Commands, command, headers: null, ct);
+
+    public async Task PublishAsync(string exchange, Command command, IDictionary<string, object?>? headers, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Value.ConfirmTimeout);
+        try
+        {
+            var channel = await NextChannelAsync(timeout.Token);
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                MessageId = command.CommandId.ToString(),
+                ContentType = "application/json",
+                Headers = headers,
+            };
+            // With confirmation tracking on, this completes when the broker acks and throws when it nacks.
+            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties,
+                CommandJson.Serialize(command), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new BrokerUnavailableException("The message broker did not confirm the command in time.");
+        }
+        catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or PublishException
+                                       or OperationInterruptedException or IOException or System.Net.Sockets.SocketException)
+        {
+            throw new BrokerUnavailableException("The message broker is unavailable.", e);
+        }
+    }
+
+    private async Task<IChannel> NextChannelAsync(CancellationToken ct)
+    {
+        var channels = _channels;
+        if (channels.Length == 0 || channels.Any(c => c.IsClosed))
+            channels = await OpenChannelsAsync(ct);
+        return channels[(int)((uint)Interlocked.Increment(ref _next) % channels.Length)];
+    }
+
+    private async Task<IChannel[]> OpenChannelsAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_channels.Length > 0 && _channels.All(c => c.IsOpen)) return _channels;
+            var open = await connection.GetAsync(ct);
+            var channelOptions = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+            var channels = new IChannel[Math.Max(1, options.Value.PublishChannels)];
+            for (var i = 0; i < channels.Length; i++)
+                channels[i] = await open.CreateChannelAsync(channelOptions, ct);
+            foreach (var old in _channels) await old.DisposeAsync();
+            return _channels = channels;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels) await channel.DisposeAsync();
+        _gate.Dispose();
+    }
+}

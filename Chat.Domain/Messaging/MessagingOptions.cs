@@ -1,0 +1,16 @@
+namespace Chat.Domain.Messaging;
+
+/// <summary>The <c>Messaging</c> section.</summary>
+public sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    /// <summary>How long a request waits for the broker's confirm before it answers 503.</summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Publishing channels per process; confirms on one channel are sequential, so a few spread the load.</summary>
+    public int PublishChannels { get; set; } = 4;
+
+    /// <summary>Deliveries of one command before the broker dead-letters it (quorum queue <c>x-delivery-limit</c>).</summary>
+    public int DeliveryLimit { get; set; } = 5;
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Chat.Domain.Messaging;
+
+public static class MessagingSetup
+{
+    public static IHostApplicationBuilder AddChatMessaging(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
+        builder.Services.AddSingleton<RabbitMqConnection>();
+        builder.Services.AddSingleton<CommandPublisher>();
+        return builder;
+    }
+}

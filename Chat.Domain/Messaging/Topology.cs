@@ -1,0 +1,51 @@
+using RabbitMQ.Client;
+
+namespace Chat.Domain.Messaging;
+
+/// <summary>
+/// Queues and exchanges, declared idempotently by every process that uses them (docs/decisions/0004).
+/// <list type="bullet">
+/// <item><c>chat.commands</c>: quorum queue of commands for the worker; redelivered at most
+/// <c>x-delivery-limit</c> times, then dead-lettered.</item>
+/// <item><c>chat.commands.retry</c>: commands that must wait (a message whose chat is not persisted yet);
+/// after a TTL they flow back to <c>chat.commands</c>.</item>
+/// <item><c>chat.commands.dead</c>: what failed for good, with the reason in the <c>x-reason</c> header.</item>
+/// </list>
+/// </summary>
+public static class Topology
+{
+    public const string Commands = "chat.commands";
+    public const string Retry = "chat.commands.retry";
+    public const string Dead = "chat.commands.dead";
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    public static async Task DeclareAsync(IChannel channel, int deliveryLimit, CancellationToken ct = default)
+    {
+        foreach (var exchange in new[] { Commands, Retry, Dead })
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, cancellationToken: ct);
+
+        await DeclareQuorumQueueAsync(channel, Dead, new Dictionary<string, object?>(), ct);
+        await DeclareQuorumQueueAsync(channel, Commands, new Dictionary<string, object?>
+        {
+            ["x-delivery-limit"] = deliveryLimit,
+            ["x-dead-letter-exchange"] = Dead,
+            // The broker re-publishes with confirms, so a dead-lettered command is not dropped on the way.
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        }, ct);
+        await DeclareQuorumQueueAsync(channel, Retry, new Dictionary<string, object?>
+        {
+            ["x-message-ttl"] = (int)RetryDelay.TotalMilliseconds,
+            ["x-dead-letter-exchange"] = Commands,
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        }, ct);
+    }
+
+    private static async Task DeclareQuorumQueueAsync(IChannel channel, string name, Dictionary<string, object?> arguments, CancellationToken ct)
+    {
+        arguments["x-queue-type"] = "quorum";
+        await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: ct);
+        await channel.QueueBindAsync(name, name, routingKey: "", cancellationToken: ct);
+    }
+}

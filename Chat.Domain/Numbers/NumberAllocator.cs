@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Chat.Domain.Numbers;
+
+/// <summary>
+/// Hands out chat and message numbers: Redis <c>INCR</c> inside a block of numbers reserved durably in MySQL
+/// (<c>number_blocks</c>), so that numbers are unique even after Redis loses its data. Gaps are allowed,
+/// duplicates are not. The design and its proof are in docs/decisions/0003-numbers-survive-redis-loss.md.
+/// </summary>
+public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, IOptions<NumberingOptions> options)
+{
+    // KEYS[1] = counter hash. Returns the next number, or 0 when the block is used up (or lost).
+    private static readonly LuaScript Next = LuaScript.Prepare("""
+        local limit = tonumber(redis.call('HGET', @key, 'limit') or '0')
+        local n = redis.call('HINCRBY', @key, 'next', 1)
+        if n <= limit then return n end
+        return 0
+        """);
+
+    // Installs a freshly reserved block unless a newer one is already installed.
+    private static readonly LuaScript Install = LuaScript.Prepare("""
+        local limit = tonumber(redis.call('HGET', @key, 'limit') or '0')
+        if limit >= tonumber(@upTo) then return 0 end
+        redis.call('HSET', @key, 'next', @from, 'limit', @upTo)
+        return 1
+        """);
+
+    private static readonly TimeSpan LockTime = TimeSpan.FromSeconds(5);
+
+    /// <param name="counter">The Redis key of the scope's counter (see <see cref="Redis.RedisKeys"/>).</param>
+    /// <param name="scope">The durable name of the same scope in <c>number_blocks</c>.</param>
+    public async Task<int> NextAsync(RedisKey counter, string scope, CancellationToken ct = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var number = (long)await redis.ScriptEvaluateAsync(Next, new { key = counter });
+            if (number > 0) return checked((int)number);
+            if (attempt > 50) throw new InvalidOperationException($"Could not reserve numbers for {scope}.");
+            await ReserveBlockAsync(counter, scope, ct);
+        }
+    }
+
+    /// <summary>
+    /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of
+    /// each burning a block. The others wait for the lock and then find the block installed.
+    /// </summary>
+    private async Task ReserveBlockAsync(RedisKey counter, string scope, CancellationToken ct)
+    {
+        RedisKey lockKey = counter.Append(":reserving");
+        var token = Guid.NewGuid().ToString();
+        if (!await redis.LockTakeAsync(lockKey, token, LockTime))
+        {
+            await Task.Delay(Random.Shared.Next(2, 10), ct);
+            return;
+        }
+        try
+        {
+            if ((long)await redis.ScriptEvaluateAsync(Next, new { key = counter }) is var n && n > 0)
+            {
+                // Someone installed a block meanwhile; give the taken number back as a gap, nothing more.
+                return;
+            }
+            var blockSize = options.Value.BlockSize;
+            var upTo = await ReserveInDatabaseAsync(scope, blockSize, ct);
+            await redis.ScriptEvaluateAsync(Install, new { key = counter, from = upTo - blockSize, upTo });
+        }
+        finally
+        {
+            await redis.LockReleaseAsync(lockKey, token);
+        }
+    }
+
+    /// <summary>Raises the scope's durable high-water mark by one block and returns the new mark.</summary>
+    private async Task<long> ReserveInDatabaseAsync(string scope, int blockSize, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        // LAST_INSERT_ID(expr) hands the new value back on this connection without a second locking read;
+        // valid on MySQL 8 and MariaDB alike.
+        command.CommandText = """
+            INSERT INTO number_blocks (scope, reserved_up_to) VALUES (@scope, LAST_INSERT_ID(@block))
+            ON DUPLICATE KEY UPDATE reserved_up_to = LAST_INSERT_ID(reserved_up_to + @block);
+            SELECT LAST_INSERT_ID();
+            """;
+        command.Parameters.AddWithValue("@scope", scope);
+        command.Parameters.AddWithValue("@block", blockSize);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+    }
+
+    public static string ChatScope(long applicationId) => $"chats:{applicationId}";
+    public static string MessageScope(long applicationId, int chatNumber) => $"messages:{applicationId}:{chatNumber}";
+}

@@ -1,0 +1,23 @@
+using StackExchange.Redis;
+
+namespace Chat.Domain.Redis;
+
+/// <summary>
+/// Every key of one application carries the hash tag <c>{a:ID}</c>, so a Redis Cluster keeps an application's
+/// counters, pending writes and caches in one slot and the multi-key scripts stay valid there.
+/// </summary>
+public static class RedisKeys
+{
+    private static string App(long applicationId) => $"{{a:{applicationId}}}";
+
+    public static RedisKey ApplicationByToken(string token) => $"app-token:{token}";
+
+    public static RedisKey ChatNumbers(long applicationId) => $"{App(applicationId)}:chat-seq";
+    public static RedisKey MessageNumbers(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:msg-seq";
+
+    public static RedisKey Chat(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}";
+    public static RedisKey PendingChats(long applicationId) => $"{App(applicationId)}:pending-chats";
+    public static RedisKey PendingMessages(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-msgs";
+
+    public static RedisKey Idempotency(long applicationId, int chatNumber, string key) => $"{App(applicationId)}:c:{chatNumber}:idem:{key}";
+}

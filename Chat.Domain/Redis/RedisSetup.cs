@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Chat.Domain.Redis;
+
+public static class RedisSetup
+{
+    public static IHostApplicationBuilder AddChatRedis(this IHostApplicationBuilder builder)
+    {
+        // One multiplexer per process; it pipelines every concurrent command over one connection.
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.Redis);
+            options.AbortOnConnectFail = false; // start even while Redis is down; /health/ready says so
+            options.ConnectTimeout = 2000;
+            options.SyncTimeout = options.AsyncTimeout = 2000;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
+        builder.Services.AddSingleton<RedisCache>();
+        return builder;
+    }
+}
