@@ -5,9 +5,11 @@ using Chat.Api.Errors;
 using Chat.Api.Health;
 using Chat.Api.Messages;
 using Chat.Domain;
+using Chat.Domain.Counts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddChatDomain();
+builder.AddCountsClient();
 builder.AddJsonConventions();
 builder.AddProblemHandling();
 builder.AddAdminKey();
@@ -23,6 +25,7 @@ app.MapHealth();
 app.MapApplications();
 app.MapChats();
 app.MapMessages();
+app.MapAdminJobs();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

@@ -18,6 +18,7 @@ public static class DomainSetup
         builder.AddChatDatabase();
         builder.AddChatRedis();
         builder.AddChatMessaging();
+        builder.Services.AddHostedService<Warmup>();
         return builder;
     }
 }

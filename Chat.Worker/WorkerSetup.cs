@@ -1,7 +1,19 @@
+using Chat.Worker.Counts;
+using Chat.Worker.Persistence;
+
 namespace Chat.Worker;
 
 public static class WorkerSetup
 {
     /// <summary>The worker's consumers and jobs.</summary>
-    public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder) => builder;
+    public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        builder.Services.AddSingleton<BatchWriter>();
+        builder.Services.AddSingleton<Purger>();
+        builder.Services.AddSingleton<BatchProcessor>();
+        builder.Services.AddHostedService<CommandConsumer>();
+        builder.AddCountsServer();
+        return builder;
+    }
 }

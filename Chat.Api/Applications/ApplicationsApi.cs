@@ -1,7 +1,9 @@
 using Chat.Api.Admin;
 using Chat.Api.Errors;
+using Chat.Api.Paging;
 using Chat.Domain.Applications;
 using Chat.Domain.Data;
+using Chat.Domain.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -64,25 +66,28 @@ public static class ApplicationsApi
         return await directory.FindAsync(token) is { } app ? TypedResults.Ok(app.ToResponse()) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(string token, ChatDbContext db, ApplicationDirectory directory)
+    private static async Task<Results<NoContent, NotFound>> Delete(string token, ChatDbContext db, ApplicationDirectory directory,
+        CommandPublisher publisher, CancellationToken ct)
     {
-        if (!ApplicationToken.IsWellFormed(token)) return TypedResults.NotFound();
+        if (await directory.FindAsync(token) is not { } app) return TypedResults.NotFound();
         var now = UtcNow();
         // The mark is durable at once and hides every chat and message; the worker's purge removes the rows later.
         var deleted = await db.Applications.Where(a => a.Token == token && a.DeletedAt == null)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.UpdatedAt, now));
         await directory.ForgetAsync(token);
-        return deleted == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+        if (deleted == 0) return TypedResults.NotFound();
+        await publisher.PublishAsync(new ApplicationDeleted(Guid.NewGuid(), app.Id), ct);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> List(int? limit, string? after, ChatDbContext db)
     {
-        if (!Paging.TryLimit(limit, out var take, out var problem)) return problem!;
+        if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
         var query = db.Applications.Where(a => a.DeletedAt == null);
         if (after is not null)
         {
             var afterId = await db.Applications.Where(a => a.Token == after).Select(a => (long?)a.Id).SingleOrDefaultAsync();
-            if (afterId is null) return Paging.BadQuery("after", "after must be the token of a listed application.");
+            if (afterId is null) return ListQuery.BadQuery("after", "after must be the token of a listed application.");
             query = query.Where(a => a.Id > afterId);
         }
         var page = await query.OrderBy(a => a.Id).Take(take + 1)

@@ -46,7 +46,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
             BrokerUnavailableException => Unavailable("message broker"),
             RedisException => Unavailable("cache"),
-            MySqlException or TimeoutException => Unavailable("database"),
+            MySqlException or TimeoutException or { InnerException: MySqlException } => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)

@@ -5,6 +5,7 @@ using Chat.Domain.Messages;
 using Chat.Domain.Numbers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Chat.Domain.Data;
 
@@ -24,6 +25,17 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
         model.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
         UseSnakeCaseNames(model);
     }
+
+    /// <summary>MySQL's datetime has no zone; every value we store is UTC, so every value read back says so.</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        conventions.Properties<DateTime>().HaveConversion<UtcConverter>();
+        conventions.Properties<DateTime?>().HaveConversion<UtcConverter>();
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : v,
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
     /// <summary>Columns and indexes are named like the SQL the worker writes by hand: <c>chats_count</c>, not <c>ChatsCount</c>.</summary>
     private static void UseSnakeCaseNames(ModelBuilder model)

@@ -20,7 +20,12 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
     public Task PublishAsync(Command command, CancellationToken ct = default) =>
         PublishAsync(Topology.Commands, command, headers: null, ct);
 
-    public async Task PublishAsync(string exchange, Command command, IDictionary<string, object?>? headers, CancellationToken ct)
+    public Task PublishAsync(string exchange, Command command, IDictionary<string, object?>? headers, CancellationToken ct) =>
+        PublishAsync(exchange, CommandJson.Serialize(command), command.CommandId.ToString(), headers, ct);
+
+    /// <summary>Publishes raw bytes: the worker dead-letters commands it could not even parse.</summary>
+    public async Task PublishAsync(string exchange, ReadOnlyMemory<byte> body, string? messageId, IDictionary<string, object?>? headers,
+        CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.ConfirmTimeout);
@@ -30,13 +35,12 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
             var properties = new BasicProperties
             {
                 Persistent = true,
-                MessageId = command.CommandId.ToString(),
+                MessageId = messageId,
                 ContentType = "application/json",
                 Headers = headers,
             };
             // With confirmation tracking on, this completes when the broker acks and throws when it nacks.
-            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties,
-                CommandJson.Serialize(command), timeout.Token);
+            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties, body, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

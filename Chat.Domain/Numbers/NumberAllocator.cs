@@ -35,36 +35,36 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
     {
         for (var attempt = 0; ; attempt++)
         {
-            var number = (long)await redis.ScriptEvaluateAsync(Next, new { key = counter });
-            if (number > 0) return checked((int)number);
+            var number = await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, ct);
+            if (number is not null) return number.Value;
             if (attempt > 50) throw new InvalidOperationException($"Could not reserve numbers for {scope}.");
-            await ReserveBlockAsync(counter, scope, ct);
         }
     }
+
+    private async Task<int?> TakeAsync(RedisKey counter) =>
+        (long)await redis.ScriptEvaluateAsync(Next, new { key = counter }) is var n && n > 0 ? checked((int)n) : null;
 
     /// <summary>
     /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of
     /// each burning a block. The others wait for the lock and then find the block installed.
     /// </summary>
-    private async Task ReserveBlockAsync(RedisKey counter, string scope, CancellationToken ct)
+    /// <returns>A number, when the previous lock holder's block arrived meanwhile; otherwise null (try again).</returns>
+    private async Task<int?> ReserveBlockAsync(RedisKey counter, string scope, CancellationToken ct)
     {
         RedisKey lockKey = counter.Append(":reserving");
         var token = Guid.NewGuid().ToString();
         if (!await redis.LockTakeAsync(lockKey, token, LockTime))
         {
             await Task.Delay(Random.Shared.Next(2, 10), ct);
-            return;
+            return null;
         }
         try
         {
-            if ((long)await redis.ScriptEvaluateAsync(Next, new { key = counter }) is var n && n > 0)
-            {
-                // Someone installed a block meanwhile; give the taken number back as a gap, nothing more.
-                return;
-            }
+            if (await TakeAsync(counter) is { } number) return number;
             var blockSize = options.Value.BlockSize;
             var upTo = await ReserveInDatabaseAsync(scope, blockSize, ct);
             await redis.ScriptEvaluateAsync(Install, new { key = counter, from = upTo - blockSize, upTo });
+            return null;
         }
         finally
         {

@@ -14,12 +14,16 @@ public static class RedisSetup
         {
             var options = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.Redis);
             options.AbortOnConnectFail = false; // start even while Redis is down; /health/ready says so
-            options.ConnectTimeout = 2000;
-            options.SyncTimeout = options.AsyncTimeout = 2000;
+            // Generous enough for a loaded machine; a request still fails well before a client gives up.
+            options.ConnectTimeout = 5000;
+            options.SyncTimeout = options.AsyncTimeout = 5000;
             return ConnectionMultiplexer.Connect(options);
         });
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         builder.Services.AddSingleton<RedisCache>();
+        builder.Services.AddSingleton<Pending.PendingStore>();
+        builder.Services.AddSingleton<Numbers.NumberAllocator>();
+        builder.Services.AddOptions<Numbers.NumberingOptions>().BindConfiguration(Numbers.NumberingOptions.Section);
         return builder;
     }
 }

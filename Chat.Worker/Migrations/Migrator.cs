@@ -1,6 +1,7 @@
 using Chat.Domain;
 using Chat.Domain.Data;
 using Microsoft.EntityFrameworkCore;
+using MySqlConnector;
 
 namespace Chat.Worker.Migrations;
 
@@ -33,9 +34,15 @@ public static partial class Migrator
         }
     }
 
+    /// <summary>Detects the server (MySQL or MariaDB, and its version) so Pomelo emits that engine's DDL.</summary>
     public static async Task MigrateAsync(IServiceProvider services)
     {
-        await using var db = await services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+        var dataSource = services.GetRequiredService<MySqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var options = new DbContextOptionsBuilder<ChatDbContext>()
+            .UseMySql(dataSource, ServerVersion.Parse(connection.ServerVersion))
+            .Options;
+        await using var db = new ChatDbContext(options);
         await db.Database.MigrateAsync();
     }
 

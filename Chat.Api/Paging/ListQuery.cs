@@ -1,7 +1,7 @@
-namespace Chat.Api.Applications;
+namespace Chat.Api.Paging;
 
 /// <summary>The <c>limit</c> rule every list endpoint shares: default 50, at most 200, larger is a 400.</summary>
-public static class Paging
+public static class ListQuery
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;

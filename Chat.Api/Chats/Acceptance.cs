@@ -1,0 +1,46 @@
+using Chat.Domain.Messaging;
+using Chat.Domain.Pending;
+using Chat.Domain.Redis;
+
+namespace Chat.Api.Chats;
+
+/// <summary>
+/// The write path of chats and messages: make the new state readable (pending in Redis), then publish it and
+/// wait for the broker's confirm. If the broker does not confirm, the pending state is taken back and the
+/// request fails with 503, so nothing is shown or acknowledged that the worker will not persist.
+/// </summary>
+public sealed class Acceptance(PendingStore pending, CommandPublisher publisher)
+{
+    public Task AcceptAsync(Change change, ChatState chat, CancellationToken ct) =>
+        AcceptAsync(RedisKeys.PendingChats(chat.ApplicationId), chat.Number, chat, chat.UpdatedAt, chat.DeletedAt is not null,
+            new ChatChanged(Guid.NewGuid(), change, chat), ct);
+
+    public Task AcceptAsync(Change change, MessageState message, CancellationToken ct) =>
+        AcceptAsync(RedisKeys.PendingMessages(message.ApplicationId, message.ChatNumber), message.Number, message,
+            message.UpdatedAt, message.DeletedAt is not null, new MessageChanged(Guid.NewGuid(), change, message), ct);
+
+    private async Task AcceptAsync<T>(StackExchange.Redis.RedisKey scope, int number, T state, DateTime updatedAt, bool deleted,
+        Command command, CancellationToken ct)
+    {
+        await pending.PutAsync(scope, number, state, updatedAt, deleted);
+        try
+        {
+            await publisher.PublishAsync(command, ct);
+        }
+        catch (BrokerUnavailableException)
+        {
+            await pending.RemoveIfUnchangedAsync(scope, [(number, updatedAt)]);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A new state's time: now, but always after the state it replaces, so last-writer-wins keeps the order in
+    /// which one replica accepted the changes. Microsecond precision, as MySQL stores it.
+    /// </summary>
+    public static DateTime NextVersion(DateTime previous)
+    {
+        var now = Applications.ApplicationsApi.UtcNow();
+        return now > previous ? now : previous.AddTicks(10);
+    }
+}

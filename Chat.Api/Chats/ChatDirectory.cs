@@ -1,0 +1,56 @@
+using Chat.Api.Applications;
+using Chat.Domain.Data;
+using Chat.Domain.Messaging;
+using Chat.Domain.Pending;
+using Chat.Domain.Redis;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Api.Chats;
+
+/// <summary>
+/// Finds a chat by (application, number): the pending state in Redis first, then the cached or persisted row.
+/// Pending is read first on purpose: the worker removes it only after its commit, so when it is gone the
+/// row is already in MySQL.
+/// </summary>
+public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbContextFactory<ChatDbContext> db)
+{
+    // Short: a cached row is only the fallback behind the pending state, and the worker evicts it on change.
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(60);
+
+    public async Task<KnownChat?> FindAsync(KnownApplication app, int number)
+    {
+        if (number < 1) return null;
+        var accepted = await pending.GetAsync<ChatState>(RedisKeys.PendingChats(app.Id), number);
+        if (accepted is not null)
+            return accepted.Deleted ? null : await WithPersistedPartAsync(app, accepted.State);
+        return await FindPersistedAsync(app, number);
+    }
+
+    /// <summary>A pending state may describe a chat already persisted (an edit): keep its row id and counts.</summary>
+    private async Task<KnownChat> WithPersistedPartAsync(KnownApplication app, ChatState state) =>
+        await FindPersistedAsync(app, state.Number) is { } persisted
+            ? persisted with { State = state }
+            : new KnownChat(state, null, 0);
+
+    private Task<KnownChat?> FindPersistedAsync(KnownApplication app, int number) =>
+        cache.GetOrLoadAsync("chat", RedisKeys.Chat(app.Id, number), Ttl, async () =>
+        {
+            await using var context = await db.CreateDbContextAsync();
+            return await context.Chats
+                .Where(c => c.ApplicationId == app.Id && c.Number == number && c.DeletedAt == null)
+                .Select(c => new KnownChat(
+                    new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt),
+                    c.Id, c.MessagesCount))
+                .SingleOrDefaultAsync();
+        }, cacheAbsence: false);
+
+    /// <summary>The row id straight from MySQL, for a chat that was still pending when it was looked up.</summary>
+    public async Task<long?> FindRowIdAsync(KnownApplication app, int number)
+    {
+        await using var context = await db.CreateDbContextAsync();
+        return await context.Chats.Where(c => c.ApplicationId == app.Id && c.Number == number)
+            .Select(c => (long?)c.Id).SingleOrDefaultAsync();
+    }
+
+    public Task ForgetAsync(KnownApplication app, int number) => cache.EvictAsync(RedisKeys.Chat(app.Id, number));
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Chat.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Chat.Tests.Messages;
+
+/// <summary>Queued creation: numbers, read-your-writes across hosts, and that every 201 ends as exactly one row.</summary>
+public sealed class WritePathTests
+{
+    private ApiFactory _hostA = null!;
+    private ApiFactory _hostB = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _hostA = new ApiFactory();
+        _hostB = new ApiFactory();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        await _hostA.DisposeAsync();
+        await _hostB.DisposeAsync();
+    }
+
+    [Test]
+    public async Task ChatNumbersAreExactlyOneTo200UnderConcurrentPosts()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var clients = new[] { _hostA.CreateClient(), _hostB.CreateClient() };
+        var numbers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var response = await clients[i % 2].PostAsJsonAsync($"/applications/{token}/chats", new { name = $"chat {i}" });
+            return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+        }));
+        Assert.That(numbers.Order(), Is.EqualTo(Enumerable.Range(1, 200)));
+    }
+
+    [Test]
+    public async Task ThousandMessagesThroughTwoHostsAreNumberedOneToKReadableAtOnceAndPersistedOnce()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        for (var chat = 1; chat <= 5; chat++)
+            await (await a.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+
+        var accepted = new ConcurrentBag<(int Chat, int Number, string Body)>();
+        var unreadable = 0;
+        using var throttle = new SemaphoreSlim(32);
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await throttle.WaitAsync();
+            try
+            {
+                var (writer, reader) = i % 2 == 0 ? (a, b) : (b, a);
+                var chat = i % 5 + 1;
+                var body = $"message {i}";
+                using var created = await writer.PostAsJsonAsync($"/applications/{token}/chats/{chat}/messages", new { body });
+                var number = (await created.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+                accepted.Add((chat, number, body));
+                // Read-your-writes on the other host, before any worker runs.
+                using var read = await reader.GetAsync($"/applications/{token}/chats/{chat}/messages/{number}");
+                if (read.StatusCode != HttpStatusCode.OK || (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("body").GetString() != body)
+                    Interlocked.Increment(ref unreadable);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }));
+
+        Assert.That(unreadable, Is.Zero, "every message is readable on the other host right after its 201");
+        foreach (var chat in accepted.GroupBy(m => m.Chat))
+            Assert.That(chat.Select(m => m.Number).Order(), Is.EqualTo(Enumerable.Range(1, chat.Count())), $"chat {chat.Key}");
+
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1000), Is.EqualTo(1000));
+        var persisted = await Database.MessagesAsync(token);
+        Assert.That(persisted, Is.EquivalentTo(accepted), "every 201 is exactly one row, with its body");
+    }
+
+    [Test]
+    public async Task MessagePostedRightAfterItsChatAndEditedRightAfterItsPostEndPersistedCorrectly()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var client = _hostA.CreateClient();
+        await using var worker = await WorkerHost.StartAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            var chat = (await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+            var number = (await (await client.PostAsJsonAsync($"/applications/{token}/chats/{chat}/messages", new { body = "draft" }))
+                .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+            await (await client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}/chats/{chat}/messages/{number}", new { body = $"final {i}" }))
+                .ShouldBeAsync(HttpStatusCode.OK);
+        }
+        Assert.That(await WorkerHost.WaitForMessagesAsync(token, 20), Is.EqualTo(20));
+        await Task.Delay(500); // edits are newer states of the same rows: give the last batch time to land
+        var bodies = (await Database.MessagesAsync(token)).Select(m => m.Body);
+        Assert.That(bodies, Is.EquivalentTo(Enumerable.Range(0, 20).Select(i => $"final {i}")));
+    }
+
+    [Test]
+    public async Task NumbersAreNeverHandedOutTwiceWhenRedisLosesItsData()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var client = _hostA.CreateClient();
+        await using var worker = await WorkerHost.StartAsync();
+        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        // The chat must be persisted first: a chat that exists only in Redis is lost with Redis's data.
+        await WorkerHost.WaitForChatsAsync(token, 1);
+
+        async Task<int[]> PostAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            (await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" }))
+                .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32()));
+
+        var before = await PostAsync(50);
+        await FlushRedisAsync();
+        var after = await PostAsync(50);
+
+        Assert.That(before.Concat(after), Is.Unique, "no number reused after Redis lost its counters");
+        Assert.That(after.Min(), Is.GreaterThan(before.Max()));
+        Assert.That(await WorkerHost.WaitForMessagesAsync(token, 100), Is.EqualTo(100), "everything accepted is persisted");
+    }
+
+    [Test]
+    public async Task IdempotencyKeyReplaysTheFirstResponseAndAllocatesOnce()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var client = _hostA.CreateClient();
+        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+
+        async Task<(HttpStatusCode, string)> PostAsync(string appToken, string body, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/applications/{appToken}/chats/1/messages")
+            {
+                Content = JsonContent.Create(new { body }),
+                Headers = { { "Idempotency-Key", key } },
+            };
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostAsync(token, "hello", "key-1")));
+        var sequential = new List<(HttpStatusCode, string)>();
+        for (var i = 0; i < 10; i++) sequential.Add(await PostAsync(token, "hello", "key-1"));
+
+        Assert.That(concurrent.Concat(sequential).Select(r => r.Item1), Has.All.EqualTo(HttpStatusCode.Created));
+        Assert.That(concurrent.Concat(sequential).Select(r => r.Item2).Distinct().Count(), Is.EqualTo(1), "identical responses");
+        var (status, _) = await PostAsync(token, "a different body", "key-1");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+
+        var next = await PostAsync(token, "hello", "key-2");
+        Assert.That(JsonDocument.Parse(next.Item2).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(2), "key-1 allocated one number only");
+
+        var other = await _hostA.CreateApplicationAsync();
+        await (await client.PostAsJsonAsync($"/applications/{other}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        var (otherStatus, otherBody) = await PostAsync(other, "hello", "key-1");
+        Assert.That(otherStatus, Is.EqualTo(HttpStatusCode.Created), "keys are scoped per application");
+        Assert.That(JsonDocument.Parse(otherBody).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(1));
+    }
+
+    private static async Task FlushRedisAsync()
+    {
+        var options = ConfigurationOptions.Parse(TestServices.Redis);
+        options.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetServer(redis.GetEndPoints()[0]).FlushDatabaseAsync(options.DefaultDatabase ?? 0);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Chat.Domain.Counts;
+using Chat.Domain.Messaging;
+using Chat.Domain.Pending;
+using Chat.Domain.Redis;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Chat.Worker.Persistence;
+
+/// <summary>
+/// Takes one batch from delivery to "safe to acknowledge": written to MySQL (retrying while MySQL is away),
+/// waiting commands re-queued and failed ones dead-lettered (both confirmed by the broker), then the pending
+/// states in Redis released. Only after all of that may the caller ack.
+/// </summary>
+public sealed partial class BatchProcessor(
+    BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts, IDatabase redis,
+    IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+{
+    public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var malformed in batch.Where(d => d.Command is null))
+            await DeadLetterAsync(malformed.Body, null, "Not a command this worker understands (malformed JSON or unknown type).", ct);
+
+        var deliveries = batch.Where(d => d.Command is not null).ToList();
+        var outcome = await WriteWithRetriesAsync(deliveries.Select(d => d.Command!).ToList(), ct);
+        foreach (var (command, reason) in outcome.Rejected)
+        {
+            LogRejected(command.CommandId, reason);
+            await DeadLetterAsync(CommandJson.Serialize(command), command.CommandId, reason, ct);
+        }
+        var waits = deliveries.ToDictionary(d => d.Command!.CommandId, d => d.Waits);
+        foreach (var command in outcome.Waiting)
+            await WaitAsync(command, waits.GetValueOrDefault(command.CommandId), ct);
+
+        await purger.PurgeAsync(outcome.DeletedChatRows, outcome.DeletedApplications, ct);
+        await ReleasePendingAsync(outcome);
+        // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
+        await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
+        LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
+            outcome.Waiting.Count, outcome.Rejected.Count, clock.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// MySQL unreachable: keep the batch (unacknowledged) and retry with back-off. Any other error: some command
+    /// in the batch cannot be written, so write them one by one and dead-letter only the ones that fail.
+    /// </summary>
+    private async Task<BatchOutcome> WriteWithRetriesAsync(IReadOnlyList<Command> commands, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await writer.WriteAsync(commands, ct);
+            }
+            catch (MySqlException e) when (IsTransient(e))
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
+                LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, ct);
+            }
+            catch (MySqlException e) when (commands.Count > 1)
+            {
+                LogSplitting(commands.Count, e.Message);
+                return await WriteOneByOneAsync(commands, ct);
+            }
+            catch (MySqlException e)
+            {
+                var outcome = new BatchOutcome();
+                outcome.Rejected.Add((commands[0], $"MySQL rejected the command: {e.Message}"));
+                return outcome;
+            }
+        }
+    }
+
+    private async Task<BatchOutcome> WriteOneByOneAsync(IReadOnlyList<Command> commands, CancellationToken ct)
+    {
+        var total = new BatchOutcome();
+        foreach (var command in commands)
+        {
+            var one = await WriteWithRetriesAsync([command], ct);
+            total.Chats.AddRange(one.Chats);
+            total.Messages.AddRange(one.Messages);
+            total.Waiting.AddRange(one.Waiting);
+            total.Rejected.AddRange(one.Rejected);
+            total.DeletedChatRows.UnionWith(one.DeletedChatRows);
+            total.DeletedApplications.UnionWith(one.DeletedApplications);
+            total.TouchedApplications.UnionWith(one.TouchedApplications);
+            total.TouchedChatRows.UnionWith(one.TouchedChatRows);
+        }
+        return total;
+    }
+
+    private static bool IsTransient(MySqlException e) => e.IsTransient || e.ErrorCode is MySqlErrorCode.UnableToConnectToHost
+        or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
+
+    /// <summary>The message's chat is not persisted yet: send it round the retry queue instead of blocking the batch.</summary>
+    private async Task WaitAsync(Command command, int waits, CancellationToken ct)
+    {
+        if (waits >= options.Value.MaxWaits)
+        {
+            await DeadLetterAsync(CommandJson.Serialize(command), command.CommandId, "Its chat was never persisted.", ct);
+            return;
+        }
+        await publisher.PublishAsync(Topology.Retry, command, new Dictionary<string, object?> { [Delivery.WaitsHeader] = waits + 1 }, ct);
+    }
+
+    private Task DeadLetterAsync(byte[] body, Guid? commandId, string reason, CancellationToken ct) =>
+        publisher.PublishAsync(Topology.Dead, body, commandId?.ToString(), new Dictionary<string, object?> { [Delivery.ReasonHeader] = reason }, ct);
+
+    /// <summary>What is persisted no longer needs its pending copy, nor its cached chat row (which may be stale or absent).</summary>
+    private async Task ReleasePendingAsync(BatchOutcome outcome)
+    {
+        var releases = new List<Task>();
+        foreach (var group in outcome.Chats.GroupBy(c => c.ApplicationId))
+            releases.Add(pending.RemoveIfUnchangedAsync(RedisKeys.PendingChats(group.Key), group.Select(c => (c.Number, c.UpdatedAt))));
+        foreach (var group in outcome.Messages.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
+            releases.Add(pending.RemoveIfUnchangedAsync(RedisKeys.PendingMessages(group.Key.ApplicationId, group.Key.ChatNumber),
+                group.Select(m => (m.Number, m.UpdatedAt))));
+        var cached = outcome.Chats.Select(c => RedisKeys.Chat(c.ApplicationId, c.Number)).Distinct().ToArray();
+        if (cached.Length > 0) releases.Add(redis.KeyDeleteAsync(cached));
+        await Task.WhenAll(releases);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Batch of {Deliveries}: {Chats} chats and {Messages} messages written, {Redelivered} redelivered, {Waiting} waiting for their chat, {Rejected} dead-lettered, {Elapsed} ms")]
+    private partial void LogBatch(int deliveries, int chats, int messages, int redelivered, int waiting, int rejected, long elapsed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL unavailable (attempt {Attempt}), retrying in {Delay:0} ms: {Reason}")]
+    private partial void LogDatabaseDown(int attempt, double delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {Count} failed ({Reason}); writing its commands one by one")]
+    private partial void LogSplitting(int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Command {CommandId} dead-lettered: {Reason}")]
+    private partial void LogRejected(Guid commandId, string reason);
+}

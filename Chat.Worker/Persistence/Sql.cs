@@ -1,0 +1,148 @@
+using System.Text;
+using Chat.Domain.Messaging;
+using MySqlConnector;
+
+namespace Chat.Worker.Persistence;
+
+/// <summary>
+/// The worker's statements, each one round trip for a whole batch. Values always travel as parameters.
+/// <c>VALUES(col)</c> in <c>ON DUPLICATE KEY UPDATE</c> is the form MySQL 8 and MariaDB both accept.
+/// </summary>
+internal sealed class Sql(MySqlConnection connection, MySqlTransaction? transaction)
+{
+    // Column order matters: MySQL applies the assignments left to right, so every condition must read the old
+    // updated_at and deleted_at; updated_at is assigned after the columns it guards, deleted_at last.
+    private const string NewerAndLive = "deleted_at IS NULL AND VALUES(updated_at) >= updated_at";
+
+    public async Task<HashSet<long>> LiveApplicationsAsync(IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        var live = new HashSet<long>();
+        if (ids.Count == 0) return live;
+        await using var command = Command($"SELECT id FROM applications WHERE deleted_at IS NULL AND id IN ({List(ids, out var p)})", p);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) live.Add(reader.GetInt64(0));
+        return live;
+    }
+
+    public async Task<Dictionary<(long App, int Number), Guid>> ChatUidsAsync(IReadOnlyList<(long App, int Number)> keys, CancellationToken ct)
+    {
+        var uids = new Dictionary<(long, int), Guid>();
+        await using var command = Command($"SELECT application_id, number, uid FROM chats WHERE (application_id, number) IN ({Pairs(keys, out var p)})", p);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) uids[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetGuid(2);
+        return uids;
+    }
+
+    public async Task<Dictionary<(long App, int Number), (long Id, bool Deleted)>> ChatRowsAsync(IReadOnlyList<(long App, int Number)> keys, CancellationToken ct)
+    {
+        var rows = new Dictionary<(long, int), (long, bool)>();
+        if (keys.Count == 0) return rows;
+        await using var command = Command(
+            $"SELECT application_id, number, id, deleted_at IS NOT NULL FROM chats WHERE (application_id, number) IN ({Pairs(keys, out var p)})", p);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows[(reader.GetInt64(0), reader.GetInt32(1))] = (reader.GetInt64(2), reader.GetBoolean(3));
+        return rows;
+    }
+
+    public async Task<Dictionary<(long ChatRow, int Number), Guid>> MessageUidsAsync(IReadOnlyList<(long ChatRow, int Number)> keys, CancellationToken ct)
+    {
+        var uids = new Dictionary<(long, int), Guid>();
+        if (keys.Count == 0) return uids;
+        await using var command = Command($"SELECT chat_id, number, uid FROM messages WHERE (chat_id, number) IN ({Pairs(keys, out var p)})", p);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) uids[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetGuid(2);
+        return uids;
+    }
+
+    public async Task UpsertChatsAsync(IReadOnlyList<ChatState> chats, CancellationToken ct)
+    {
+        if (chats.Count == 0) return;
+        var parameters = new List<MySqlParameter>();
+        var rows = string.Join(",", chats.Select(c => Row(parameters, c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, 0)));
+        await using var command = Command($"""
+            INSERT INTO chats (application_id, number, uid, name, created_at, updated_at, deleted_at, messages_count) VALUES {rows}
+            ON DUPLICATE KEY UPDATE
+              name = IF({NewerAndLive}, VALUES(name), name),
+              updated_at = IF({NewerAndLive}, VALUES(updated_at), updated_at),
+              deleted_at = COALESCE(deleted_at, VALUES(deleted_at))
+            """, parameters);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task UpsertMessagesAsync(IReadOnlyList<(long ChatRow, MessageState Message)> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        var parameters = new List<MySqlParameter>();
+        var rows = string.Join(",", messages.Select(m => Row(parameters, m.ChatRow, m.Message.Number, m.Message.Uid, m.Message.Body,
+            m.Message.Sender, m.Message.SentAt, m.Message.CreatedAt, m.Message.UpdatedAt, m.Message.DeletedAt)));
+        await using var command = Command($"""
+            INSERT INTO messages (chat_id, number, uid, body, sender, sent_at, created_at, updated_at, deleted_at) VALUES {rows}
+            ON DUPLICATE KEY UPDATE
+              body = IF({NewerAndLive}, VALUES(body), body),
+              updated_at = IF({NewerAndLive}, VALUES(updated_at), updated_at),
+              deleted_at = COALESCE(deleted_at, VALUES(deleted_at))
+            """, parameters);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes up to <paramref name="chunk"/> rows; called until it returns 0, so no statement holds locks for long.</summary>
+    public async Task<int> DeleteChunkAsync(string table, string column, IReadOnlyList<long> ids, int chunk, CancellationToken ct)
+    {
+        await using var command = Command($"DELETE FROM {table} WHERE {column} IN ({List(ids, out var p)}) LIMIT {chunk}", p);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<List<long>> ChatRowsOfApplicationAsync(long applicationId, int limit, CancellationToken ct)
+    {
+        await using var command = Command("SELECT id FROM chats WHERE application_id = @app LIMIT @limit",
+            [new MySqlParameter("@app", applicationId), new MySqlParameter("@limit", limit)]);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
+        return ids;
+    }
+
+    public async Task DeleteApplicationRowAsync(long applicationId, CancellationToken ct)
+    {
+        await using var command = Command("DELETE FROM applications WHERE id = @app AND deleted_at IS NOT NULL", [new MySqlParameter("@app", applicationId)]);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private MySqlCommand Command(string text, IEnumerable<MySqlParameter> parameters)
+    {
+        var command = new MySqlCommand(text, connection, transaction);
+        command.Parameters.AddRange(parameters.ToArray());
+        return command;
+    }
+
+    private static string Row(List<MySqlParameter> parameters, params object?[] values)
+    {
+        var row = new StringBuilder("(");
+        foreach (var value in values)
+        {
+            var name = $"@p{parameters.Count}";
+            parameters.Add(new MySqlParameter(name, value ?? DBNull.Value));
+            row.Append(row.Length == 1 ? name : "," + name);
+        }
+        return row.Append(')').ToString();
+    }
+
+    private static string List(IReadOnlyList<long> ids, out List<MySqlParameter> parameters)
+    {
+        parameters = ids.Select((id, i) => new MySqlParameter($"@i{i}", id)).ToList();
+        return string.Join(",", parameters.Select(p => p.ParameterName));
+    }
+
+    private static string Pairs<T>(IReadOnlyList<(long, T)> keys, out List<MySqlParameter> parameters)
+    {
+        var list = new List<MySqlParameter>();
+        var text = string.Join(",", keys.Select((k, i) =>
+        {
+            list.Add(new MySqlParameter($"@a{i}", k.Item1));
+            list.Add(new MySqlParameter($"@b{i}", k.Item2));
+            return $"(@a{i},@b{i})";
+        }));
+        parameters = list;
+        return text;
+    }
+}
