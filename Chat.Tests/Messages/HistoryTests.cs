@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Chat.Tests.Infrastructure;
+
+namespace Chat.Tests.Messages;
+
+/// <summary>History and chat lists over a mix of persisted rows and states accepted but not yet persisted.</summary>
+public sealed class HistoryTests
+{
+    private ApiFactory _api = null!;
+    private HttpClient _client = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _api = new ApiFactory();
+        _client = _api.CreateClient();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _api.DisposeAsync();
+
+    /// <summary>25 messages: 1–15 persisted by the worker, 16–25 only accepted; 7 is edited and 9 deleted while pending.</summary>
+    private async Task<string> ChatWithMixedHistoryAsync()
+    {
+        var token = await _api.CreateApplicationAsync();
+        await PostAsync($"/applications/{token}/chats", new { name = "history" });
+        await using (await WorkerHost.StartAsync())
+        {
+            for (var i = 1; i <= 15; i++) await PostAsync(Messages(token), new { body = $"m{i}" });
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 15), Is.EqualTo(15));
+        }
+        for (var i = 16; i <= 25; i++) await PostAsync(Messages(token), new { body = $"m{i}" });
+        await (await _client.SendJsonAsync(HttpMethod.Patch, $"{Messages(token)}/7", new { body = "m7 edited" })).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That((await _client.DeleteAsync($"{Messages(token)}/9")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        return token;
+    }
+
+    [Test]
+    public async Task WalkingNextBackwardAndForwardReturnsEveryMessageOnceInOrder()
+    {
+        var token = await ChatWithMixedHistoryAsync();
+        var expected = Enumerable.Range(1, 25).Where(n => n != 9).ToList();
+
+        var backward = await WalkAsync($"{Messages(token)}?limit=4");
+        Assert.That(backward.Select(m => m.Number), Is.EqualTo(expected.AsEnumerable().Reverse()), "newest first, each once");
+        var forward = await WalkAsync($"{Messages(token)}?limit=4&after=0");
+        Assert.That(forward.Select(m => m.Number), Is.EqualTo(expected), "oldest first, each once");
+        Assert.That(forward.Single(m => m.Number == 7).Body, Is.EqualTo("m7 edited"), "a pending edit wins over the persisted row");
+
+        await (await _client.GetAsync($"{Messages(token)}/9")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var seven = await (await _client.GetAsync($"{Messages(token)}/7")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That(seven.GetProperty("body").GetString(), Is.EqualTo("m7 edited"));
+    }
+
+    [Test]
+    public async Task AfterTheWorkerDrainsTheSameHistoryIsServedFromMySql()
+    {
+        var token = await ChatWithMixedHistoryAsync();
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 24), Is.EqualTo(24));
+        await Task.Delay(300);
+        var all = await WalkAsync($"{Messages(token)}?limit=200");
+        Assert.That(all.Select(m => m.Number), Is.EqualTo(Enumerable.Range(1, 25).Where(n => n != 9).Reverse()));
+        Assert.That(all.Single(m => m.Number == 7).Body, Is.EqualTo("m7 edited"));
+        var rows = await Database.MessagesAsync(token);
+        Assert.That(rows.Single(r => r.Number == 7).Body, Is.EqualTo("m7 edited"));
+        Assert.That(rows.Any(r => r.Number == 9), Is.False, "the deletion reached MySQL");
+    }
+
+    [Test]
+    public async Task FromAndToBoundCreatedAtInclusively()
+    {
+        var token = await _api.CreateApplicationAsync();
+        await PostAsync($"/applications/{token}/chats", new { });
+        var created = new List<DateTime>();
+        for (var i = 1; i <= 6; i++)
+        {
+            created.Add((await PostAsync(Messages(token), new { body = $"m{i}" })).GetProperty("created_at").GetDateTime());
+            await Task.Delay(15);
+        }
+        var from = Uri.EscapeDataString(created[1].ToString("O"));
+        var to = Uri.EscapeDataString(created[4].ToString("O"));
+        var page = await WalkAsync($"{Messages(token)}?limit=2&from={from}&to={to}");
+        Assert.That(page.Select(m => m.Number), Is.EqualTo(new[] { 5, 4, 3, 2 }));
+    }
+
+    [TestCase("limit=201")]
+    [TestCase("limit=0")]
+    [TestCase("before=abc")]
+    [TestCase("after=-1")]
+    [TestCase("before=0")]
+    [TestCase("from=yesterday")]
+    [TestCase("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")]
+    public async Task BadQueryParametersAre400(string query)
+    {
+        var token = await _api.CreateApplicationAsync();
+        await PostAsync($"/applications/{token}/chats", new { });
+        await (await _client.GetAsync($"{Messages(token)}?{query}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task ChatListPagesAscendingOverPendingAndPersistedChats()
+    {
+        var token = await _api.CreateApplicationAsync();
+        await using (await WorkerHost.StartAsync())
+        {
+            for (var i = 1; i <= 5; i++) await PostAsync($"/applications/{token}/chats", new { name = $"c{i}" });
+            await WorkerHost.WaitForChatsAsync(token, 5);
+        }
+        for (var i = 6; i <= 9; i++) await PostAsync($"/applications/{token}/chats", new { name = $"c{i}" });
+        await (await _client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}/chats/2", new { name = "renamed" })).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That((await _client.DeleteAsync($"/applications/{token}/chats/3")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+
+        var chats = new List<JsonElement>();
+        for (var url = $"/applications/{token}/chats?limit=3"; url is not null;)
+        {
+            var page = await (await _client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
+            chats.AddRange(page.GetProperty("data").EnumerateArray());
+            url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
+        }
+        Assert.That(chats.Select(c => c.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 1, 2, 4, 5, 6, 7, 8, 9 }));
+        Assert.That(chats.Single(c => c.GetProperty("number").GetInt32() == 2).GetProperty("name").GetString(), Is.EqualTo("renamed"));
+        await (await _client.GetAsync($"/applications/{token}/chats/3")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await _client.PostAsJsonAsync($"{Messages(token, 3)}", new { body = "x" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    private static string Messages(string token, int chat = 1) => $"/applications/{token}/chats/{chat}/messages";
+
+    private async Task<JsonElement> PostAsync(string url, object body) =>
+        await (await _client.PostAsJsonAsync(url, body)).ShouldBeAsync(HttpStatusCode.Created);
+
+    private async Task<List<(int Number, string Body)>> WalkAsync(string url)
+    {
+        var seen = new List<(int, string)>();
+        for (var pages = 0; url is not null && pages < 100; pages++)
+        {
+            var page = await (await _client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
+            seen.AddRange(page.GetProperty("data").EnumerateArray().Select(m => (m.GetProperty("number").GetInt32(), m.GetProperty("body").GetString()!)));
+            url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null! : page.GetProperty("next").GetString()!;
+        }
+        return seen;
+    }
+}
