@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Chat.Domain.Messaging;
+using Chat.Tests.Infrastructure;
+using RabbitMQ.Client;
+
+namespace Chat.Tests.Messages;
+
+/// <summary>Nothing accepted is lost: commands out of order, the broker away, the worker killed mid-batch.</summary>
+public sealed partial class WorkerReliabilityTests
+{
+    private ApiFactory _api = null!;
+    private HttpClient _client = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _api = new ApiFactory();
+        _client = _api.CreateClient();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _api.DisposeAsync();
+
+    [Test]
+    public async Task CommandsInAnyOrderConvergeToTheLatestState()
+    {
+        var token = await _api.CreateApplicationAsync();
+        var appId = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        var t0 = DateTime.UtcNow.AddMinutes(-1);
+        var chat = new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null);
+        MessageState Message(int number, string body, int secondsLater, bool deleted = false) =>
+            new(appId, 1, number, Guids[number], body, null, null, t0, t0.AddSeconds(secondsLater), deleted ? t0.AddSeconds(secondsLater) : null);
+
+        // Deliberately backwards: deletion and edits before creations, the chat last, and a duplicate.
+        await PublishAsync(
+            new MessageChanged(Guid.NewGuid(), Change.Deleted, Message(2, "two", 20, deleted: true)),
+            new MessageChanged(Guid.NewGuid(), Change.Updated, Message(1, "one, edited", 10)),
+            new MessageChanged(Guid.NewGuid(), Change.Created, Message(2, "two", 0)),
+            new MessageChanged(Guid.NewGuid(), Change.Created, Message(1, "one", 0)),
+            new MessageChanged(Guid.NewGuid(), Change.Created, Message(1, "one", 0)),
+            new ChatChanged(Guid.NewGuid(), Change.Created, chat));
+
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1), Is.EqualTo(1));
+        var rows = await Database.MessagesAsync(token);
+        Assert.That(rows, Is.EqualTo(new[] { (1, 1, "one, edited") }), "the newest edit wins and the deletion stays deleted");
+    }
+
+    private static readonly Guid[] Guids = [Guid.Empty, Guid.NewGuid(), Guid.NewGuid()];
+
+    [Test]
+    public async Task BrokerAwayMeans503QuicklyAndEverything201IsPersistedAfterwards()
+    {
+        var token = await _api.CreateApplicationAsync();
+        await (await _client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        var accepted = 0;
+        for (var i = 0; i < 20; i++)
+            if ((await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
+                accepted++;
+
+        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
+        // The broker refuses this vhost as if it were down, without disturbing anything else on it.
+        await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":0}""");
+        await RabbitMqCtlAsync("close_all_connections", "--vhost", vhost, "test: broker away");
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var response = await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"during {i}" });
+                if (response.StatusCode == HttpStatusCode.Created) { accepted++; continue; } // confirmed before the close
+                await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+                Assert.That(response.Headers.RetryAfter, Is.Not.Null);
+                Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(6)), "fails fast, never hangs");
+            }
+        }
+        finally
+        {
+            await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":-1}""");
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            HttpStatusCode status;
+            while ((status = (await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"after {i}" })).StatusCode)
+                   != HttpStatusCode.Created && DateTime.UtcNow < deadline)
+                await Task.Delay(200);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "the API recovers once the broker is back");
+            accepted++;
+        }
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, accepted), Is.EqualTo(accepted), "every 201 persisted, nothing else");
+    }
+
+    [Test]
+    public async Task WorkerKilledMidBatchLosesAndDuplicatesNothing()
+    {
+        var token = await _api.CreateApplicationAsync();
+        await (await _client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        using var throttle = new SemaphoreSlim(16);
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(async i =>
+        {
+            await throttle.WaitAsync();
+            try
+            {
+                await (await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" })).ShouldBeAsync(HttpStatusCode.Created);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }));
+
+        // A real worker process, killed with SIGKILL once it has written some batches but not all.
+        using (var first = StartWorkerProcess())
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await Database.ScalarAsync<long>("SELECT COUNT(*) FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token = @t",
+                       ("@t", token)) < 200 && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            first.Process.Kill();
+            await first.Process.WaitForExitAsync();
+        }
+        var persistedAtKill = await WorkerHost.WaitForMessagesAsync(token, 3000, TimeSpan.Zero);
+        Assert.That(persistedAtKill, Is.InRange(1, 2999), "killed mid-way");
+
+        using var second = StartWorkerProcess();
+        Assert.That(await WorkerHost.WaitForMessagesAsync(token, 3000), Is.EqualTo(3000), "no message lost");
+        second.Process.Kill();
+        await second.Process.WaitForExitAsync();
+        Assert.That(second.Redelivered, Is.GreaterThan(0), "the unacknowledged deliveries came back");
+        var distinct = await Database.ScalarAsync<long>(
+            "SELECT COUNT(DISTINCT m.number) FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token = @t",
+            ("@t", token));
+        Assert.That(distinct, Is.EqualTo(3000), "no duplicates");
+    }
+
+    private sealed class WorkerProcess(Process process) : IDisposable
+    {
+        public Process Process { get; } = process;
+        public int Redelivered;
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill();
+            Process.Dispose();
+        }
+    }
+
+    /// <summary>The worker as deployed: its own process, so SIGKILL is a real crash. Small batches make "mid-way" likely.</summary>
+    private static WorkerProcess StartWorkerProcess()
+    {
+        var testBin = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory); // …/Chat.Tests/bin/{Configuration}/net10.0
+        var configuration = new DirectoryInfo(testBin).Parent!.Name;
+        var dll = Path.GetFullPath(Path.Combine(testBin, "../../../../Chat.Worker/bin", configuration, "net10.0/Chat.Worker.dll"));
+        Assert.That(File.Exists(dll), Is.True, $"the worker is built at {dll}");
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["Worker__BatchSize"] = "100";
+        start.Environment["Counts__Cron"] = "0 0 1 1 *";
+        var worker = new WorkerProcess(Process.Start(start)!);
+        worker.Process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is not null && RedeliveredCount().Match(line.Data) is { Success: true } m)
+                Interlocked.Add(ref worker.Redelivered, int.Parse(m.Groups[1].Value));
+        };
+        worker.Process.BeginOutputReadLine();
+        worker.Process.BeginErrorReadLine();
+        return worker;
+    }
+
+    [GeneratedRegex(@"(\d+) redelivered")]
+    private static partial Regex RedeliveredCount();
+
+    private static async Task PublishAsync(params Command[] commands)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await Topology.DeclareAsync(channel, 5);
+        foreach (var command in commands)
+            await channel.BasicPublishAsync(Topology.Commands, "", false, new BasicProperties { Persistent = true }, CommandJson.Serialize(command));
+    }
+
+    private static async Task RabbitMqCtlAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var ctl = Process.Start(start)!;
+        await ctl.WaitForExitAsync();
+        Assert.That(ctl.ExitCode, Is.Zero, $"rabbitmqctl {string.Join(' ', arguments)}: {await ctl.StandardError.ReadToEndAsync()}");
+    }
+}
