@@ -4,6 +4,7 @@ using Chat.Api.Chats;
 using Chat.Api.Errors;
 using Chat.Api.Health;
 using Chat.Api.Messages;
+using Chat.Api.Search;
 using Chat.Domain;
 using Chat.Domain.Counts;
 
@@ -17,6 +18,7 @@ builder.AddHealth();
 builder.AddApplications();
 builder.AddChats();
 builder.AddMessages();
+builder.AddMessageSearch();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -25,6 +27,7 @@ app.MapHealth();
 app.MapApplications();
 app.MapChats();
 app.MapMessages();
+app.MapMessageSearch();
 app.MapAdminJobs();
 app.Run();
 

@@ -1,5 +1,6 @@
 using Chat.Worker.Counts;
 using Chat.Worker.Persistence;
+using Chat.Worker.Search;
 
 namespace Chat.Worker;
 
@@ -13,6 +14,7 @@ public static class WorkerSetup
         builder.Services.AddSingleton<Purger>();
         builder.Services.AddSingleton<BatchProcessor>();
         builder.Services.AddHostedService<CommandConsumer>();
+        builder.AddSearchIndexing();
         builder.AddCountsServer();
         return builder;
     }

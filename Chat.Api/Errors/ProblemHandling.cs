@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.Domain.Messaging;
+using Chat.Domain.Search.Elasticsearch;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
@@ -46,6 +47,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
             BrokerUnavailableException => Unavailable("message broker"),
             RedisException => Unavailable("cache"),
+            // No index yet: the worker creates it when it starts.
+            ElasticsearchUnavailableException or ElasticsearchException { ErrorType: "index_not_found_exception" } => Unavailable("search index"),
             MySqlException or TimeoutException or { InnerException: MySqlException } => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };

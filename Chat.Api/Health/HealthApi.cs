@@ -6,7 +6,7 @@ namespace Chat.Api.Health;
 
 public static class HealthApi
 {
-    private const string Ready = "ready";
+    internal const string Ready = "ready";
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)

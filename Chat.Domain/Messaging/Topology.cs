@@ -42,7 +42,7 @@ public static class Topology
         }, ct);
     }
 
-    private static async Task DeclareQuorumQueueAsync(IChannel channel, string name, Dictionary<string, object?> arguments, CancellationToken ct)
+    public static async Task DeclareQuorumQueueAsync(IChannel channel, string name, Dictionary<string, object?> arguments, CancellationToken ct)
     {
         arguments["x-queue-type"] = "quorum";
         await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: ct);

@@ -180,6 +180,6 @@ public sealed class ApplicationsApiTests
     {
         Assert.That((await _client.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var ready = await (await _client.GetAsync("/health/ready")).ShouldBeAsync(HttpStatusCode.OK);
-        Assert.That(ready.GetProperty("checks").EnumerateObject().Select(c => c.Name), Is.EquivalentTo(new[] { "mysql", "redis", "rabbitmq" }));
+        Assert.That(ready.GetProperty("checks").EnumerateObject().Select(c => c.Name), Is.EquivalentTo(new[] { "mysql", "redis", "rabbitmq", "search" }));
     }
 }

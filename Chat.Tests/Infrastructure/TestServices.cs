@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Chat.Domain.Messaging;
+using Chat.Domain.Search.Indexing;
 using Chat.Worker.Migrations;
 using MySqlConnector;
 using RabbitMQ.Client;
@@ -82,7 +83,7 @@ public sealed class TestServices
         var factory = new ConnectionFactory { Uri = new Uri(RabbitMq) };
         await using var connection = await Reach("RabbitMQ", () => factory.CreateConnectionAsync());
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { Topology.Commands, Topology.Retry, Topology.Dead })
+        foreach (var queue in new[] { Topology.Commands, Topology.Retry, Topology.Dead, IndexTopology.Queue, IndexTopology.Dead })
             await channel.QueueDeleteAsync(queue);
     }
 

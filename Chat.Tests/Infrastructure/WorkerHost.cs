@@ -1,5 +1,6 @@
 using Chat.Domain;
 using Chat.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
@@ -12,9 +13,11 @@ public sealed class WorkerHost : IAsyncDisposable
 
     private WorkerHost(IHost host) => _host = host;
 
-    public static async Task<WorkerHost> StartAsync()
+    /// <param name="settings">Configuration keys for this worker only, e.g. <c>Search:Provider</c>.</param>
+    public static async Task<WorkerHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.AddChatDomain();
         builder.AddWorker();
         var host = builder.Build();

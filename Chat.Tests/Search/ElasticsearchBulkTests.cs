@@ -207,6 +207,42 @@ public sealed class ElasticsearchBulkTests : ElasticsearchContractTests
     }
 
     [Test]
+    public async Task BulkVersionedWritesUseExternalVersioning()
+    {
+        Server.Respond(200, AllCreated);
+
+        await CreateClient().BulkAsync([
+            new BulkOperation.Index(new MessageDocument("app1:7", "app1", 5, "a", SentAt), 1714558830123456),
+            new BulkOperation.Delete("app1:7", 6, 1714558830123999)]);
+
+        var lines = Lines(Server.Requests.Single());
+        AssertJsonEqual(lines[0], """{"index":{"_id":"app1:7:5","routing":"app1:7","version":1714558830123456,"version_type":"external"}}""");
+        AssertJsonEqual(lines[2], """{"delete":{"_id":"app1:7:6","routing":"app1:7","version":1714558830123999,"version_type":"external"}}""");
+    }
+
+    [Test]
+    public async Task BulkVersionConflictMeansANewerStateIsStoredAndIsNotAFailure()
+    {
+        Server.Respond(200, """
+            {"took":1,"errors":true,"items":[
+              {"index":{"_index":"chat-messages-v1","_id":"app1:7:1","status":409,"error":{"type":"version_conflict_engine_exception",
+                "reason":"[app1:7:1]: version conflict, current version [20] is higher or equal to the one provided [10]"}}},
+              {"index":{"_index":"chat-messages-v1","_id":"app1:7:2","status":409,"error":{"type":"version_conflict_engine_exception",
+                "reason":"[app1:7:2]: version conflict, document already exists (current version [1])"}}}]}
+            """);
+        var versioned = new BulkOperation.Index(new MessageDocument("app1:7", "app1", 1, "old", SentAt), 10);
+        var unversioned = Index(2, "b");
+
+        var result = await CreateClient().BulkAsync([versioned, unversioned]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Failures.Select(f => f.Operation), Is.EqualTo(new[] { unversioned }), "a conflict without a version is unexpected");
+            Assert.That(Server.Requests, Has.Count.EqualTo(1), "a conflict is never retried");
+        });
+    }
+
+    [Test]
     public void BulkRejectsChatKeyWithComma()
     {
         var write = new MessageDocument("app1:7,8", "app1", 1, "a", SentAt);

@@ -58,6 +58,21 @@ public sealed class ElasticsearchDeleteAndHealthTests : ElasticsearchContractTes
     }
 
     [Test]
+    public async Task RefreshPostsToTheAlias()
+    {
+        Server.Respond(200, """{"_shards":{"total":1,"successful":1,"failed":0}}""");
+
+        await CreateClient().RefreshAsync();
+
+        var request = Server.Requests.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.Method, Is.EqualTo("POST"));
+            Assert.That(request.PathAndQuery, Is.EqualTo("/chat-messages/_refresh"));
+        });
+    }
+
+    [Test]
     public async Task ReadyWhenClusterIsYellow()
     {
         Server.Respond(200, """

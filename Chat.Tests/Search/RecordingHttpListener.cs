@@ -19,14 +19,23 @@ public sealed class RecordingHttpListener : IDisposable
     private readonly Lock _gate = new();
 
     public RecordingHttpListener()
+        : this(FreePort())
     {
-        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+    }
+
+    /// <summary>Listens on a given port, e.g. one a client was already told about while nothing listened there.</summary>
+    public RecordingHttpListener(int port)
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(BaseAddress.ToString());
         _listener.Start();
         _ = Task.Run(ServeAsync);
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Answers requests no scripted response is left for (instead of the 418); called one request at a time.</summary>
+    public Func<RecordedRequest, (int Status, string Body)>? Fallback { get; set; }
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -52,7 +61,7 @@ public sealed class RecordingHttpListener : IDisposable
 
     public void Dispose() => _listener.Close();
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
@@ -77,14 +86,16 @@ public sealed class RecordingHttpListener : IDisposable
 
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
-            (int Status, string Body) answer;
+            var request = new RecordedRequest(
+                context.Request.HttpMethod, context.Request.RawUrl ?? "", context.Request.ContentType, body, DateTimeOffset.UtcNow);
+            (int Status, string Body)? scripted;
             lock (_gate)
             {
-                _requests.Add(new RecordedRequest(
-                    context.Request.HttpMethod, context.Request.RawUrl ?? "", context.Request.ContentType, body,
-                    DateTimeOffset.UtcNow));
-                answer = _responses.TryDequeue(out var scripted) ? scripted : (418, Unscripted);
+                _requests.Add(request);
+                scripted = _responses.TryDequeue(out var next) ? next : null;
             }
+
+            var answer = scripted ?? Fallback?.Invoke(request) ?? (418, Unscripted);
 
             var bytes = Encoding.UTF8.GetBytes(answer.Body);
             context.Response.StatusCode = answer.Status;

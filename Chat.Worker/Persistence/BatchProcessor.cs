@@ -3,6 +3,7 @@ using Chat.Domain.Counts;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
 using Chat.Domain.Redis;
+using Chat.Worker.Search;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -16,7 +17,7 @@ namespace Chat.Worker.Persistence;
 /// </summary>
 public sealed partial class BatchProcessor(
     BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts, IDatabase redis,
-    IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+    IndexingPublisher indexing, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
 {
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
@@ -36,6 +37,8 @@ public sealed partial class BatchProcessor(
             await WaitAsync(command, waits.GetValueOrDefault(command.CommandId), ct);
 
         await purger.PurgeAsync(outcome.DeletedChatRows, outcome.DeletedApplications, ct);
+        // Confirmed before the ack, so a crash here redelivers the batch and it is published again.
+        await indexing.PublishAsync(outcome, ct);
         await ReleasePendingAsync(outcome);
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);

@@ -8,8 +8,12 @@ public abstract record BulkOperation
     {
     }
 
-    /// <summary>Creates or overwrites the message, so a retried index is harmless.</summary>
-    public sealed record Index(MessageDocument Document) : BulkOperation;
+    /// <summary>
+    /// Creates or overwrites the message, so a retried index is harmless. With a <see cref="Version"/>
+    /// (external versioning) an older state never replaces a newer one, whatever order they arrive in.
+    /// </summary>
+    public sealed record Index(MessageDocument Document, long? Version = null) : BulkOperation;
 
-    public sealed record Delete(string ChatKey, int Number) : BulkOperation;
+    /// <summary>With a <see cref="Version"/>, the deletion also keeps older states from coming back for a while (<c>index.gc_deletes</c>).</summary>
+    public sealed record Delete(string ChatKey, int Number, long? Version = null) : BulkOperation;
 }

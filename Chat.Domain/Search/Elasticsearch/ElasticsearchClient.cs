@@ -138,6 +138,15 @@ public sealed class ElasticsearchClient
     }
 
     /// <summary>
+    /// Makes every write so far visible to search. Delete-by-query only sees what a refresh made visible, so a
+    /// message indexed a moment before its chat was deleted would otherwise survive the delete.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct = default)
+    {
+        using var document = await SendJsonAsync(HttpMethod.Post, $"{Uri.EscapeDataString(_options.Alias)}/_refresh", null, ct);
+    }
+
+    /// <summary>
     /// True when the cluster is green or yellow within <see cref="ElasticsearchOptions.HealthTimeout"/>;
     /// false while it is unreachable or still starting (408, 429, 5xx), so the caller polls.
     /// </summary>

@@ -24,6 +24,9 @@ public sealed class ElasticsearchOptions
     /// <summary>First back-off delay; it doubles on every retry and is jittered.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Longest wait for one HTTP request, so a hung cluster fails a search instead of holding it.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a readiness probe lets the cluster take to reach yellow.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

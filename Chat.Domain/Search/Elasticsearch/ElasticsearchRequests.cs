@@ -95,11 +95,11 @@ internal static class ElasticsearchRequests
             switch (operation)
             {
                 case BulkOperation.Index index:
-                    WriteLine(buffer, writer => WriteAction(writer, "index", index.Document.ChatKey, index.Document.Number));
+                    WriteLine(buffer, writer => WriteAction(writer, "index", index.Document.ChatKey, index.Document.Number, index.Version));
                     WriteLine(buffer, writer => WriteSource(writer, index.Document));
                     break;
                 case BulkOperation.Delete delete:
-                    WriteLine(buffer, writer => WriteAction(writer, "delete", delete.ChatKey, delete.Number));
+                    WriteLine(buffer, writer => WriteAction(writer, "delete", delete.ChatKey, delete.Number, delete.Version));
                     break;
                 default:
                     throw new ArgumentException($"Unknown bulk operation {operation.GetType().Name}.", nameof(operations));
@@ -125,12 +125,19 @@ internal static class ElasticsearchRequests
     private static JsonObject Term(string field, string value) =>
         new() { ["term"] = new JsonObject { [field] = value } };
 
-    private static void WriteAction(Utf8JsonWriter writer, string action, string chatKey, int number)
+    private static void WriteAction(Utf8JsonWriter writer, string action, string chatKey, int number, long? version)
     {
         writer.WriteStartObject();
         writer.WriteStartObject(action);
         writer.WriteString("_id", DocumentId(chatKey, number));
         writer.WriteString("routing", chatKey);
+        if (version is { } external)
+        {
+            // Applied only if greater than the stored version; otherwise the item answers 409.
+            writer.WriteNumber("version", external);
+            writer.WriteString("version_type", "external");
+        }
+
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

@@ -105,11 +105,16 @@ internal static class ElasticsearchResponses
         return new DeleteByQueryResult(root.GetProperty("deleted").GetInt64(), null);
     }
 
-    /// <summary>A delete of a document that is not there has reached the state the caller wanted.</summary>
+    /// <summary>
+    /// A delete of a document that is not there has reached the state the caller wanted; so has a versioned
+    /// write that lost to a version already stored (a redelivery, or a newer state that arrived first).
+    /// </summary>
     private static bool IsDone(BulkOperation operation, int status, JsonElement outcome) =>
         status is >= 200 and < 300
         || (operation is BulkOperation.Delete && status == 404
-            && outcome.TryGetProperty("result", out var result) && result.GetString() == "not_found");
+            && outcome.TryGetProperty("result", out var result) && result.GetString() == "not_found")
+        || (operation is BulkOperation.Index { Version: not null } or BulkOperation.Delete { Version: not null } && status == 409
+            && ElasticsearchException.ReadError(outcome).Type == "version_conflict_engine_exception");
 
     /// <summary>Shard failures carry their error as <c>reason</c>, delete-by-query failures as <c>cause</c>.</summary>
     private static JsonElement Field(JsonElement failure, string name) =>
