@@ -58,9 +58,10 @@ public sealed class HistoryTests
     public async Task AfterTheWorkerDrainsTheSameHistoryIsServedFromMySql()
     {
         var token = await ChatWithMixedHistoryAsync();
+        var expected = Enumerable.Range(1, 25).Where(n => n != 9).ToList();
         await using (await WorkerHost.StartAsync())
-            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 24), Is.EqualTo(24));
-        await Task.Delay(300);
+            Assert.That(await WorkerHost.EventuallyAsync(async () =>
+                (await Database.MessagesAsync(token)).Select(m => m.Number).SequenceEqual(expected)), Is.True, "drained");
         var all = await WalkAsync($"{Messages(token)}?limit=200");
         Assert.That(all.Select(m => m.Number), Is.EqualTo(Enumerable.Range(1, 25).Where(n => n != 9).Reverse()));
         Assert.That(all.Single(m => m.Number == 7).Body, Is.EqualTo("m7 edited"));
