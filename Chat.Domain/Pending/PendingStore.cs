@@ -44,7 +44,8 @@ public sealed class PendingStore(IDatabase redis)
 
     private static readonly LuaScript Range = LuaScript.Prepare("""
         local numbers
-        if @descending == 1 then
+        -- Arguments arrive as strings: compare as a number.
+        if tonumber(@descending) == 1 then
           numbers = redis.call('ZREVRANGEBYSCORE', @index, @high, @low, 'LIMIT', 0, @limit)
         else
           numbers = redis.call('ZRANGEBYSCORE', @index, @low, @high, 'LIMIT', 0, @limit)
