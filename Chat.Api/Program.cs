@@ -3,7 +3,9 @@ using Chat.Api.Applications;
 using Chat.Api.Chats;
 using Chat.Api.Errors;
 using Chat.Api.Health;
+using Chat.Api.Members;
 using Chat.Api.Messages;
+using Chat.Api.Realtime;
 using Chat.Domain;
 using Chat.Domain.Counts;
 
@@ -17,6 +19,8 @@ builder.AddHealth();
 builder.AddApplications();
 builder.AddChats();
 builder.AddMessages();
+builder.AddMembers();
+builder.AddRealtime();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -25,6 +29,8 @@ app.MapHealth();
 app.MapApplications();
 app.MapChats();
 app.MapMessages();
+app.MapMembers();
+app.MapRealtime();
 app.MapAdminJobs();
 app.Run();
 
