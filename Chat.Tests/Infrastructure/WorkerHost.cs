@@ -17,6 +17,7 @@ public sealed class WorkerHost : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.AddChatDomain();
         builder.AddWorker();
+        ApiFactory.ManyHostsInOneProcess(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new WorkerHost(host);
