@@ -47,9 +47,12 @@ public sealed class HubTests
 
         await b.PostMessageAsync(token, otherChat, "another chat");
         await b.PostMessageAsync(other, sameNumberElsewhere, "another application");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var number = await b.PostMessageAsync(token, joinedChat, "hello", sender: "bob");
+        var answered = clock.Elapsed;
         var first = await client.NextAsync(Second);
         Assert.That(first, Is.Not.Null, "an event within a second of the 201");
+        TestContext.Out.WriteLine($"201 after {answered.TotalMilliseconds:0} ms, event on the other host after {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.That(first!.Value.Name, Is.EqualTo("messageCreated"));
         var created = first.Value.Payload;
         Assert.That((created.GetProperty("chat").GetInt32(), created.GetProperty("number").GetInt32()), Is.EqualTo((joinedChat, number)));
