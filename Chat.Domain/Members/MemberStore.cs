@@ -127,7 +127,8 @@ public sealed class MemberStore(IDatabase redis)
     {
         var keys = new List<RedisKey> { RedisKeys.PendingMembers(applicationId, chatNumber), RedisKeys.MembersGeneration(applicationId, chatNumber) };
         var args = new List<RedisValue> { chatNumber, (long)Lifetime.TotalSeconds };
-        foreach (var member in members)
+        // A batch of receipts repeats the same membership state many times.
+        foreach (var member in members.DistinctBy(m => (m.UserId, m.UpdatedAt)))
         {
             keys.Add(RedisKeys.PendingUserChats(applicationId, member.UserId));
             keys.Add(IndexOf(RedisKeys.PendingUserChats(applicationId, member.UserId)));
