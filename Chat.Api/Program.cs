@@ -3,8 +3,10 @@ using Chat.Api.Applications;
 using Chat.Api.Chats;
 using Chat.Api.Errors;
 using Chat.Api.Health;
+using Chat.Api.Members;
 using Chat.Api.Messages;
 using Chat.Api.Search;
+using Chat.Api.Realtime;
 using Chat.Domain;
 using Chat.Domain.Counts;
 
@@ -19,6 +21,8 @@ builder.AddApplications();
 builder.AddChats();
 builder.AddMessages();
 builder.AddMessageSearch();
+builder.AddMembers();
+builder.AddRealtime();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -28,6 +32,8 @@ app.MapApplications();
 app.MapChats();
 app.MapMessages();
 app.MapMessageSearch();
+app.MapMembers();
+app.MapRealtime();
 app.MapAdminJobs();
 app.Run();
 

@@ -1,10 +1,15 @@
+using System.Text.Json.Serialization;
 using Chat.Domain.Messaging;
 
 namespace Chat.Api.Chats;
 
-public sealed record ChatRequest(string? Name);
+/// <param name="Members">Users to add with the chat (creation only).</param>
+/// <param name="Distinct">Get-or-create the one chat of exactly these members (creation only).</param>
+public sealed record ChatRequest(string? Name, IReadOnlyList<string?>? Members = null, bool? Distinct = null);
 
-public sealed record ChatResponse(int Number, string? Name, int MessagesCount, DateTime CreatedAt, DateTime UpdatedAt);
+/// <param name="Members">Current member ids, ordered; omitted when the chat has none.</param>
+public sealed record ChatResponse(int Number, string? Name, int MessagesCount, DateTime CreatedAt, DateTime UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Members = null);
 
 /// <summary>
 /// A chat as the API knows it: its latest state, and its row id and counts once the worker has persisted it
@@ -12,5 +17,6 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 /// </summary>
 public sealed record KnownChat(ChatState State, long? RowId, int MessagesCount)
 {
-    public ChatResponse ToResponse() => new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt);
+    public ChatResponse ToResponse(IReadOnlyList<string>? members = null) =>
+        new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt, members is { Count: > 0 } ? members : null);
 }

@@ -39,7 +39,7 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbCon
             return await context.Chats
                 .Where(c => c.ApplicationId == app.Id && c.Number == number && c.DeletedAt == null)
                 .Select(c => new KnownChat(
-                    new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt),
+                    new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.DistinctKey),
                     c.Id, c.MessagesCount))
                 .SingleOrDefaultAsync();
         }, cacheAbsence: false);

@@ -1,5 +1,6 @@
 using Chat.Api.Applications;
 using Chat.Api.Errors;
+using Chat.Api.Members;
 using Chat.Api.Paging;
 using Chat.Domain.Data;
 using Chat.Domain.Messaging;
@@ -32,30 +33,42 @@ public static class ChatsApi
         chats.MapDelete("/{number:int}", Delete).WithName("DeleteChat");
     }
 
-    private static async Task<Results<Created<ChatResponse>, NotFound, ProblemHttpResult>> Create(
+    private static async Task<Results<Created<ChatResponse>, Ok<ChatResponse>, NotFound, ProblemHttpResult>> Create(
         string token, ChatRequest? request, ApplicationDirectory applications, NumberAllocator numbers, Acceptance acceptance,
-        CancellationToken ct)
+        MemberWrites memberWrites, DistinctChats distinctChats, CancellationToken ct)
     {
         if (await applications.FindAsync(token) is not { } app) return TypedResults.NotFound();
         var validation = new Validation();
         var name = validation.Text("name", request?.Name, 1, ApplicationsApi.MaxNameLength, required: false);
+        var members = UserIds.List(validation, "members", request?.Members, required: request?.Distinct == true);
         if (!validation.IsValid) return validation.Problem();
+
+        if (request?.Distinct == true)
+            return await distinctChats.GetOrCreateAsync(app, name, members, ct) switch
+            {
+                ({ } created, true) => TypedResults.Created($"/applications/{token}/chats/{created.State.Number}", created.ToResponse(members)),
+                ({ } existing, false) => TypedResults.Ok(existing.ToResponse(members)),
+                null => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Request in progress",
+                    detail: "The chat of these members is still being created; retry shortly."),
+            };
 
         var number = await numbers.NextAsync(RedisKeys.ChatNumbers(app.Id), NumberAllocator.ChatScope(app.Id), ct);
         var now = ApplicationsApi.UtcNow();
         var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null);
-        await acceptance.AcceptAsync(Change.Created, chat, ct);
-        return TypedResults.Created($"/applications/{token}/chats/{number}", new KnownChat(chat, null, 0).ToResponse());
+        if (members.Count == 0) await acceptance.AcceptAsync(Change.Created, chat, ct);
+        else await memberWrites.AcceptNewChatAsync(chat, MemberWrites.Initial(members, now), ct);
+        return TypedResults.Created($"/applications/{token}/chats/{number}", new KnownChat(chat, null, 0).ToResponse(members));
     }
 
     private static async Task<Results<Ok<ChatResponse>, NotFound>> Get(string token, int number,
-        ApplicationDirectory applications, ChatDirectory chats) =>
+        ApplicationDirectory applications, ChatDirectory chats, MemberDirectory members) =>
         await applications.FindAsync(token) is { } app && await chats.FindAsync(app, number) is { } chat
-            ? TypedResults.Ok(chat.ToResponse())
+            ? TypedResults.Ok(chat.ToResponse(await members.IdsAsync(app.Id, number)))
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<ChatResponse>, NotFound, ProblemHttpResult>> Rename(string token, int number,
-        ChatRequest request, ApplicationDirectory applications, ChatDirectory chats, Acceptance acceptance, CancellationToken ct)
+        ChatRequest request, ApplicationDirectory applications, ChatDirectory chats, Acceptance acceptance, MemberDirectory members,
+        CancellationToken ct)
     {
         if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, number) is not { } chat)
             return TypedResults.NotFound();
@@ -65,7 +78,7 @@ public static class ChatsApi
 
         var renamed = chat.State with { Name = name, UpdatedAt = Acceptance.NextVersion(chat.State.UpdatedAt) };
         await acceptance.AcceptAsync(Change.Updated, renamed, ct);
-        return TypedResults.Ok((chat with { State = renamed }).ToResponse());
+        return TypedResults.Ok((chat with { State = renamed }).ToResponse(await members.IdsAsync(app.Id, number)));
     }
 
     private static async Task<Results<NoContent, NotFound>> Delete(string token, int number,
@@ -80,7 +93,7 @@ public static class ChatsApi
     }
 
     private static async Task<IResult> List(string token, int? limit, int? after,
-        ApplicationDirectory applications, PendingStore pending, ChatDbContext db)
+        ApplicationDirectory applications, PendingStore pending, ChatDbContext db, MemberDirectory members)
     {
         if (await applications.FindAsync(token) is not { } app) return TypedResults.NotFound();
         if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
@@ -103,6 +116,8 @@ public static class ChatsApi
                 new KnownChat(p.State, null, counts.GetValueOrDefault(p.State.Number)).ToResponse(), p.Deleted)).ToList(),
                 KeysetMerge.KnownTo(accepted.Select(p => p.State.Number).ToList(), take)),
             descending: false, take);
+        var rosters = await members.RostersAsync(app.Id, items.Select(c => c.Number).ToList());
+        items = items.Select(c => c with { Members = MemberDirectory.Ids(rosters[c.Number]) }).ToList();
         return TypedResults.Ok(new Page<ChatResponse>(items,
             next is null ? null : $"/applications/{token}/chats?limit={take}&after={next}"));
     }

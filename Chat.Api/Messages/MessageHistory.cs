@@ -1,5 +1,6 @@
 using Chat.Api.Applications;
 using Chat.Api.Chats;
+using Chat.Api.Members;
 using Chat.Api.Paging;
 using Chat.Domain.Data;
 using Chat.Domain.Messages;
@@ -32,7 +33,7 @@ public sealed class MessageHistory(PendingStore pending, IDbContextFactory<ChatD
     }
 
     public static async Task<IResult> List(string token, int chat, int? limit, int? before, int? after, DateTime? from, DateTime? to,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history)
+        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, MemberDirectory members)
     {
         if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is not { } known)
             return TypedResults.NotFound();
@@ -46,6 +47,8 @@ public sealed class MessageHistory(PendingStore pending, IDbContextFactory<ChatD
         var (low, high) = ((after ?? 0) + 1, (before ?? int.MaxValue) - (before is null ? 0 : 1));
         var (fromUtc, toUtc) = (from?.ToUniversalTime(), to?.ToUniversalTime());
         var (items, next) = await history.PageAsync(chats, app, known, low, high, descending, take, fromUtc, toUtc);
+        var roster = await members.RosterAsync(app.Id, chat);
+        items = items.Select(m => m with { Status = roster.StatusOf(m.Number, m.Sender) }).ToList();
 
         string? nextUrl = null;
         if (next is not null)

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Chat.Api.Applications;
 using Chat.Api.Chats;
 using Chat.Api.Errors;
+using Chat.Api.Members;
+using Chat.Api.Realtime;
 using Chat.Domain.Members;
 using Chat.Domain.Messages;
 using Chat.Domain.Messaging;
@@ -38,7 +40,7 @@ public static class MessagesApi
     private static async Task<IResult> Create(string token, int chat, MessageRequest request,
         [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
         ApplicationDirectory applications, ChatDirectory chats, NumberAllocator numbers, Acceptance acceptance,
-        IdempotencyKeys idempotency, IOptions<JsonOptions> json, CancellationToken ct)
+        IdempotencyKeys idempotency, IOptions<JsonOptions> json, ChatEvents events, CancellationToken ct)
     {
         if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is null)
             return TypedResults.NotFound();
@@ -78,6 +80,7 @@ public static class MessagesApi
             var response = message.ToResponse();
             if (started is not null)
                 await idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, json.Value.SerializerOptions));
+            await events.MessageCreatedAsync(app.Id, chat, response);
             return TypedResults.Created(Location(token, chat, number), response);
         }
         catch when (started is not null)
@@ -88,14 +91,14 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Ok<MessageResponse>, NotFound>> Get(string token, int chat, int number,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history) =>
+        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, MemberDirectory members) =>
         await history.FindAsync(applications, chats, token, chat, number) is { } found
-            ? TypedResults.Ok(found.Message.ToResponse())
+            ? TypedResults.Ok(found.Message.ToResponse(await members.StatusOfAsync(found.Message)))
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Edit(string token, int chat, int number,
         MessageRequest request, ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, Acceptance acceptance,
-        CancellationToken ct)
+        MemberDirectory members, ChatEvents events, CancellationToken ct)
     {
         if (await history.FindAsync(applications, chats, token, chat, number) is not { } found) return TypedResults.NotFound();
         var validation = new Validation();
@@ -104,15 +107,19 @@ public static class MessagesApi
 
         var edited = found.Message with { Body = body!, UpdatedAt = Acceptance.NextVersion(found.Message.UpdatedAt) };
         await acceptance.AcceptAsync(Change.Updated, edited, ct);
-        return TypedResults.Ok(edited.ToResponse());
+        var response = edited.ToResponse(await members.StatusOfAsync(edited));
+        await events.MessageUpdatedAsync(found.App.Id, chat, response);
+        return TypedResults.Ok(response);
     }
 
     private static async Task<Results<NoContent, NotFound>> Delete(string token, int chat, int number,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, Acceptance acceptance, CancellationToken ct)
+        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, Acceptance acceptance, ChatEvents events,
+        CancellationToken ct)
     {
         if (await history.FindAsync(applications, chats, token, chat, number) is not { } found) return TypedResults.NotFound();
         var now = Acceptance.NextVersion(found.Message.UpdatedAt);
         await acceptance.AcceptAsync(Change.Deleted, found.Message with { UpdatedAt = now, DeletedAt = now }, ct);
+        await events.MessageDeletedAsync(found.App.Id, chat, number);
         return TypedResults.NoContent();
     }
 

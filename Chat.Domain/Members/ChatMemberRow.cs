@@ -11,5 +11,8 @@ public sealed class ChatMemberRow
     public int DeliveredUpTo { get; set; }
     public int ReadUpTo { get; set; }
     public DateTime JoinedAt { get; set; }
+    /// <summary>The time of the membership state (last writer wins); cursors move without changing it.</summary>
     public DateTime UpdatedAt { get; set; }
+    /// <summary>Set when the user was removed; the row stays, so a late "added" state cannot bring them back.</summary>
+    public DateTime? LeftAt { get; set; }
 }

@@ -15,6 +15,7 @@ public sealed class ChatMemberRowConfiguration : IEntityTypeConfiguration<ChatMe
         member.Property(m => m.UserId).HasMaxLength(MaxUserIdLength).IsRequired().UseCollation("utf8mb4_bin");
         member.Property(m => m.JoinedAt).HasPrecision(6);
         member.Property(m => m.UpdatedAt).HasPrecision(6);
+        member.Property(m => m.LeftAt).HasPrecision(6);
         // "Which chats is this user in" without scanning every chat.
         member.HasIndex(m => m.UserId);
     }

@@ -19,5 +19,14 @@ public static class RedisKeys
     public static RedisKey PendingChats(long applicationId) => $"{App(applicationId)}:pending-chats";
     public static RedisKey PendingMessages(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-msgs";
 
+    public static RedisKey PendingMembers(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-members";
+    public static RedisKey PendingUserChats(long applicationId, string user) => $"{App(applicationId)}:u:{user}:pending-chats";
+    public static RedisKey Cursors(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:cursors";
+    public static RedisKey MembersCache(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members";
+    public static RedisKey MembersGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members-gen";
+    public static RedisKey Distinct(long applicationId, string distinctKey) => $"{App(applicationId)}:distinct:{distinctKey}";
+    public static RedisKey Presence(long applicationId, string user) => $"{App(applicationId)}:u:{user}:presence";
+    public static RedisKey LastSeen(long applicationId, string user) => $"{App(applicationId)}:u:{user}:last-seen";
+
     public static RedisKey Idempotency(long applicationId, int chatNumber, string key) => $"{App(applicationId)}:c:{chatNumber}:idem:{key}";
 }

@@ -22,6 +22,7 @@ public static class RedisSetup
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         builder.Services.AddSingleton<RedisCache>();
         builder.Services.AddSingleton<Pending.PendingStore>();
+        builder.Services.AddSingleton<Members.MemberStore>();
         builder.Services.AddSingleton<Numbers.NumberAllocator>();
         builder.Services.AddOptions<Numbers.NumberingOptions>().BindConfiguration(Numbers.NumberingOptions.Section);
         return builder;

@@ -1,5 +1,6 @@
 using Chat.Domain.Counts;
 using Hangfire;
+using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Worker.Counts;
@@ -27,23 +28,53 @@ public static class CountsServerSetup
     }
 }
 
-/// <summary>Registers (or updates) the recurring job at start, so a changed <c>Counts__Cron</c> takes effect on deploy.</summary>
-internal sealed class CountsSchedule(IRecurringJobManager recurringJobs, IOptions<CountsOptions> options) : IHostedService
+/// <summary>
+/// Registers (or updates) the recurring job at start, so a changed <c>Counts__Cron</c> takes effect on deploy.
+/// A bad cron stops the start; a busy registration lock (another replica registering at the same moment, or
+/// Redis slow) is retried in the background rather than failing the worker.
+/// </summary>
+internal sealed partial class CountsSchedule(IRecurringJobManager recurringJobs, IOptions<CountsOptions> options, ILogger<CountsSchedule> log)
+    : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private bool _registered;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        var cron = options.Value.Cron;
         try
         {
-            recurringJobs.AddOrUpdate<CountReconciler>(CountReconciler.JobId, r => r.RunAsync(CancellationToken.None), cron,
-                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            _registered = TryRegister(attempt: 1);
         }
         catch (ArgumentException e)
         {
-            throw new InvalidOperationException($"Counts:Cron '{cron}' is not a valid cron expression: {e.Message}", e);
+            throw new InvalidOperationException($"Counts:Cron '{options.Value.Cron}' is not a valid cron expression: {e.Message}", e);
         }
-        return Task.CompletedTask;
+        return base.StartAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 2; !_registered && !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), stoppingToken);
+            _registered = TryRegister(attempt);
+        }
+    }
+
+    private bool TryRegister(int attempt)
+    {
+        try
+        {
+            recurringJobs.AddOrUpdate<CountReconciler>(CountReconciler.JobId, r => r.RunAsync(CancellationToken.None), options.Value.Cron,
+                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            return true;
+        }
+        catch (Exception e) when (e is DistributedLockTimeoutException or StackExchange.Redis.RedisException)
+        {
+            LogRetrying(attempt, e.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the count reconciliation yet (attempt {Attempt}): {Reason}")]
+    private partial void LogRetrying(int attempt, string reason);
 }

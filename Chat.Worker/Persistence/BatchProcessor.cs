@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Chat.Domain.Counts;
+using Chat.Domain.Members;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
 using Chat.Domain.Redis;
@@ -17,7 +18,7 @@ namespace Chat.Worker.Persistence;
 /// </summary>
 public sealed partial class BatchProcessor(
     BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts, IDatabase redis,
-    IndexingPublisher indexing, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+    IndexingPublisher indexing, MemberStore members, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
 {
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
@@ -92,6 +93,7 @@ public sealed partial class BatchProcessor(
             total.DeletedApplications.UnionWith(one.DeletedApplications);
             total.TouchedApplications.UnionWith(one.TouchedApplications);
             total.TouchedChatRows.UnionWith(one.TouchedChatRows);
+            total.Members.AddRange(one.Members);
         }
         return total;
     }
@@ -122,6 +124,8 @@ public sealed partial class BatchProcessor(
         foreach (var group in outcome.Messages.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
             releases.Add(pending.RemoveIfUnchangedAsync(RedisKeys.PendingMessages(group.Key.ApplicationId, group.Key.ChatNumber),
                 group.Select(m => (m.Number, m.UpdatedAt))));
+        foreach (var group in outcome.Members.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
+            releases.Add(members.ReleaseAsync(group.Key.ApplicationId, group.Key.ChatNumber, group.Select(m => m.Member)));
         var cached = outcome.Chats.Select(c => RedisKeys.Chat(c.ApplicationId, c.Number)).Distinct().ToArray();
         if (cached.Length > 0) releases.Add(redis.KeyDeleteAsync(cached));
         await Task.WhenAll(releases);

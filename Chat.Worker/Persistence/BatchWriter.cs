@@ -16,6 +16,8 @@ public sealed class BatchOutcome
     public HashSet<long> DeletedApplications { get; } = [];
     public HashSet<long> TouchedApplications { get; } = [];
     public HashSet<long> TouchedChatRows { get; } = [];
+    /// <summary>Member states written, whose pending copies are released after the commit.</summary>
+    public List<(long ApplicationId, int ChatNumber, MemberState Member)> Members { get; } = [];
 }
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed class BatchOutcome
 /// deletion, so redeliveries, duplicates and any arrival order converge to the same rows
 /// (docs/decisions/0004).
 /// </summary>
-public sealed class BatchWriter(MySqlDataSource database)
+public sealed partial class BatchWriter(MySqlDataSource database)
 {
     public async Task<BatchOutcome> WriteAsync(IReadOnlyList<Command> commands, CancellationToken ct)
     {
@@ -41,6 +43,7 @@ public sealed class BatchWriter(MySqlDataSource database)
 
         await WriteChatsAsync(sql, chats, commands, outcome, ct);
         await WriteMessagesAsync(sql, messages, outcome, ct);
+        await WriteMembersAsync(sql, commands, live, outcome, ct);
         await transaction.CommitAsync(ct);
         return outcome;
     }
@@ -99,6 +102,7 @@ public sealed class BatchWriter(MySqlDataSource database)
     {
         ChatChanged c => c.Chat.ApplicationId,
         MessageChanged m => m.Message.ApplicationId,
+        MembersChanged m => m.ApplicationId,
         _ => 0,
     };
 }

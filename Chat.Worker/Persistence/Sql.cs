@@ -8,7 +8,7 @@ namespace Chat.Worker.Persistence;
 /// The worker's statements, each one round trip for a whole batch. Values always travel as parameters.
 /// <c>VALUES(col)</c> in <c>ON DUPLICATE KEY UPDATE</c> is the form MySQL 8 and MariaDB both accept.
 /// </summary>
-internal sealed class Sql(MySqlConnection connection, MySqlTransaction? transaction)
+internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? transaction)
 {
     // Column order matters: MySQL applies the assignments left to right, so every condition must read the old
     // updated_at and deleted_at; updated_at is assigned after the columns it guards, deleted_at last.
@@ -58,9 +58,9 @@ internal sealed class Sql(MySqlConnection connection, MySqlTransaction? transact
     {
         if (chats.Count == 0) return;
         var parameters = new List<MySqlParameter>();
-        var rows = string.Join(",", chats.Select(c => Row(parameters, c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, 0)));
+        var rows = string.Join(",", chats.Select(c => Row(parameters, c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, 0, c.DistinctKey)));
         await using var command = Command($"""
-            INSERT INTO chats (application_id, number, uid, name, created_at, updated_at, deleted_at, messages_count) VALUES {rows}
+            INSERT INTO chats (application_id, number, uid, name, created_at, updated_at, deleted_at, messages_count, distinct_key) VALUES {rows}
             ON DUPLICATE KEY UPDATE
               name = IF({NewerAndLive}, VALUES(name), name),
               updated_at = IF({NewerAndLive}, VALUES(updated_at), updated_at),

@@ -167,6 +167,11 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("joined_at");
 
+                    b.Property<DateTime?>("LeftAt")
+                        .HasPrecision(6)
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("left_at");
+
                     b.Property<int>("ReadUpTo")
                         .HasColumnType("int")
                         .HasColumnName("read_up_to");

@@ -1,0 +1,51 @@
+using Chat.Api.Messages;
+using Chat.Domain.Messaging;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Chat.Api.Realtime;
+
+/// <summary>
+/// Pushes events to the connections that joined a chat, on every replica (Redis backplane). Called after the broker
+/// confirmed the write: an event never announces something that may be lost. Delivery is best effort; clients that
+/// were away catch up from the history, since every event names the chat and message numbers.
+/// </summary>
+public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEvents> log)
+{
+    public const string MessageCreated = "messageCreated";
+    public const string MessageUpdated = "messageUpdated";
+    public const string MessageDeleted = "messageDeleted";
+    public const string ReceiptUpdated = "receiptUpdated";
+    public const string Typing = "typing";
+
+    /// <summary>Internal ids are fine here: group names never leave the server.</summary>
+    public static string Group(long applicationId, int chatNumber) => $"a:{applicationId}:c:{chatNumber}";
+
+    public Task MessageCreatedAsync(long applicationId, int chatNumber, MessageResponse message) =>
+        SendAsync(applicationId, chatNumber, MessageCreated, new MessageEvent(chatNumber, message.Number, message));
+
+    public Task MessageUpdatedAsync(long applicationId, int chatNumber, MessageResponse message) =>
+        SendAsync(applicationId, chatNumber, MessageUpdated, new MessageEvent(chatNumber, message.Number, message));
+
+    public Task MessageDeletedAsync(long applicationId, int chatNumber, int number) =>
+        SendAsync(applicationId, chatNumber, MessageDeleted, new MessageDeletedEvent(chatNumber, number));
+
+    public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, MemberState member) =>
+        SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
+
+    private async Task SendAsync(long applicationId, int chatNumber, string name, object payload)
+    {
+        try
+        {
+            await hub.Clients.Group(Group(applicationId, chatNumber)).SendAsync(name, payload);
+        }
+        catch (Exception e)
+        {
+            // The write itself is durable and the client was about to hear so: a lost event must not turn that
+            // into an error. Subscribers catch up from the history.
+            LogNotSent(name, chatNumber, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {Name} for chat {Chat} not published: {Reason}")]
+    private partial void LogNotSent(string name, int chat, string reason);
+}

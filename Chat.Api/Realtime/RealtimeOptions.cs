@@ -1,0 +1,19 @@
+namespace Chat.Api.Realtime;
+
+/// <summary>The <c>Realtime</c> section.</summary>
+public sealed class RealtimeOptions
+{
+    public const string Section = "Realtime";
+
+    /// <summary>A connection not refreshed for this long no longer counts as online (a replica that crashed).</summary>
+    public TimeSpan PresenceTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often each replica refreshes the presence of its connections; well under <see cref="PresenceTtl"/>.</summary>
+    public TimeSpan PresenceHeartbeat { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Typing notices one connection may send per second; more are dropped.</summary>
+    public int TypingPerSecond { get; set; } = 3;
+
+    /// <summary>Chats one connection may join.</summary>
+    public int MaxChatsPerConnection { get; set; } = 100;
+}

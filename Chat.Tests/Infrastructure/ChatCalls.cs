@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Chat.Tests.Infrastructure;
+
+/// <summary>The calls most member, receipt and real-time tests start with.</summary>
+public static class ChatCalls
+{
+    /// <summary>For hosts that are not an <see cref="ApiFactory"/> (e.g. one with its own settings).</summary>
+    public static async Task<string> CreateApplicationAsync(this HttpClient client)
+    {
+        using var response = await client.PostAsJsonAsync("/applications", new { name = "test app" });
+        return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("token").GetString()!;
+    }
+
+    public static async Task<int> CreateChatAsync(this HttpClient client, string token, object body)
+    {
+        using var response = await client.PostAsJsonAsync($"/applications/{token}/chats", body);
+        return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+    }
+
+    public static async Task<int> PostMessageAsync(this HttpClient client, string token, int chat, string body, string? sender = null)
+    {
+        using var response = await client.PostAsJsonAsync($"/applications/{token}/chats/{chat}/messages", new { body, sender });
+        return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+    }
+
+    public static async Task<JsonElement> GetOkAsync(this HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        return await response.ShouldBeAsync(HttpStatusCode.OK);
+    }
+
+    public static async Task<JsonElement> ReportAsync(this HttpClient client, string token, int chat, object receipt)
+    {
+        using var response = await client.PostAsJsonAsync($"/applications/{token}/chats/{chat}/receipts", receipt);
+        return await response.ShouldBeAsync(HttpStatusCode.OK);
+    }
+
+    public static List<string> Strings(this JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
+}

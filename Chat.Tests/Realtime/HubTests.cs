@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chat.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+using HubException = Microsoft.AspNetCore.SignalR.HubException;
+
+namespace Chat.Tests.Realtime;
+
+/// <summary>
+/// The SignalR hub across two API hosts sharing Redis (the backplane). Clients use long polling through the
+/// TestServer handler, which has no WebSockets; the events are the same over WebSockets through nginx.
+/// </summary>
+public sealed class HubTests
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private ApiFactory _hostA = null!;
+    private ApiFactory _hostB = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _hostA = new ApiFactory();
+        _hostB = new ApiFactory();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        await _hostA.DisposeAsync();
+        await _hostB.DisposeAsync();
+    }
+
+    [Test]
+    public async Task AClientOnHostAGetsAMessagePostedThroughHostBWithinASecondAndNothingFromChatsItDidNotJoin()
+    {
+        var (token, other) = (await _hostA.CreateApplicationAsync(), await _hostA.CreateApplicationAsync());
+        var b = _hostB.CreateClient();
+        var joinedChat = await b.CreateChatAsync(token, new { });
+        var otherChat = await b.CreateChatAsync(token, new { });
+        var sameNumberElsewhere = await b.CreateChatAsync(other, new { });
+        Assert.That(sameNumberElsewhere, Is.EqualTo(joinedChat));
+        await b.PostMessageAsync(token, joinedChat, "before joining");
+
+        await using var client = await HubClient.ConnectAsync(_hostA);
+        var joined = await client.JoinAsync(token, joinedChat);
+        Assert.That(joined.GetProperty("last_message").GetInt32(), Is.EqualTo(1), "where to catch up from");
+
+        await b.PostMessageAsync(token, otherChat, "another chat");
+        await b.PostMessageAsync(other, sameNumberElsewhere, "another application");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var number = await b.PostMessageAsync(token, joinedChat, "hello", sender: "bob");
+        var answered = clock.Elapsed;
+        var first = await client.NextAsync(Second);
+        Assert.That(first, Is.Not.Null, "an event within a second of the 201");
+        TestContext.Out.WriteLine($"201 after {answered.TotalMilliseconds:0} ms, event on the other host after {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.That(first!.Value.Name, Is.EqualTo("messageCreated"));
+        var created = first.Value.Payload;
+        Assert.That((created.GetProperty("chat").GetInt32(), created.GetProperty("number").GetInt32()), Is.EqualTo((joinedChat, number)));
+        var message = created.GetProperty("message");
+        Assert.That((message.GetProperty("body").GetString(), message.GetProperty("sender").GetString(), message.GetProperty("status").GetString()),
+            Is.EqualTo(("hello", "bob", "sent")));
+        created.ShouldHaveNoIds();
+        Assert.That(await client.DrainAsync(TimeSpan.FromMilliseconds(700)), Is.Empty, "nothing from chats it did not join");
+    }
+
+    [Test]
+    public async Task JoiningWithAWrongTokenChatOrUserFailsAndDeliversNothing()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var client = _hostA.CreateClient();
+        var chat = await client.CreateChatAsync(token, new { members = new[] { "alice" } });
+        await using var hub = await HubClient.ConnectAsync(_hostB);
+
+        var unknownToken = new string('A', token.Length);
+        Assert.ThrowsAsync<HubException>(() => hub.JoinAsync(unknownToken, chat));
+        Assert.ThrowsAsync<HubException>(() => hub.JoinAsync(token, chat + 1));
+        var notMember = Assert.ThrowsAsync<HubException>(() => hub.JoinAsync(token, chat, "mallory"));
+        Assert.That(notMember!.Message, Does.Contain("not a member"));
+        Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync("Typing", token, chat), "typing needs a member join");
+
+        await client.PostMessageAsync(token, chat, "unseen");
+        Assert.That(await hub.DrainAsync(TimeSpan.FromMilliseconds(700)), Is.Empty);
+    }
+
+    [Test]
+    public async Task EditsDeletionsAndReceiptsArriveAsEventsWithTheirNumbers()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var b = _hostB.CreateClient();
+        var chat = await b.CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
+        await using var alice = await HubClient.ConnectAsync(_hostA);
+        await alice.JoinAsync(token, chat, "alice");
+
+        var number = await b.PostMessageAsync(token, chat, "draft", sender: "bob");
+        Assert.That((await alice.ExpectAsync("messageCreated", Second)).GetProperty("number").GetInt32(), Is.EqualTo(number));
+
+        await (await b.PatchAsJsonAsync($"/applications/{token}/chats/{chat}/messages/{number}", new { body = "final" })).ShouldBeAsync(HttpStatusCode.OK);
+        var updated = await alice.ExpectAsync("messageUpdated", Second);
+        Assert.That((updated.GetProperty("number").GetInt32(), updated.GetProperty("message").GetProperty("body").GetString()), Is.EqualTo((number, "final")));
+
+        await b.ReportAsync(token, chat, new { user = "alice", read_up_to = number });
+        var receipt = await alice.ExpectAsync("receiptUpdated", Second);
+        Assert.That((receipt.GetProperty("chat").GetInt32(), receipt.GetProperty("user").GetString(),
+            receipt.GetProperty("delivered_up_to").GetInt32(), receipt.GetProperty("read_up_to").GetInt32()), Is.EqualTo((chat, "alice", number, number)));
+        await b.ReportAsync(token, chat, new { user = "alice", read_up_to = number });
+        Assert.That(await alice.DrainAsync(TimeSpan.FromMilliseconds(500)), Is.Empty, "a report that moves nothing is no event");
+
+        await (await b.DeleteAsync($"/applications/{token}/chats/{chat}/messages/{number}")).ShouldBeAsync(HttpStatusCode.NoContent);
+        var deleted = await alice.ExpectAsync("messageDeleted", Second);
+        Assert.That((deleted.GetProperty("chat").GetInt32(), deleted.GetProperty("number").GetInt32()), Is.EqualTo((chat, number)));
+    }
+
+    [Test]
+    public async Task TypingReachesTheOtherMembersOnlyAndIsRateLimitedPerConnection()
+    {
+        var token = await _hostA.CreateApplicationAsync();
+        var chat = await _hostA.CreateClient().CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
+        await using var alice = await HubClient.ConnectAsync(_hostA);
+        await using var bob = await HubClient.ConnectAsync(_hostB);
+        await alice.JoinAsync(token, chat, "alice");
+        await bob.JoinAsync(token, chat, "bob");
+
+        for (var i = 0; i < 10; i++) await alice.Connection.InvokeAsync("Typing", token, chat);
+
+        var seen = await bob.DrainAsync(TimeSpan.FromMilliseconds(700));
+        Assert.That(seen.Select(e => e.Name), Has.All.EqualTo("typing"));
+        Assert.That(seen.Select(e => (e.Payload.GetProperty("chat").GetInt32(), e.Payload.GetProperty("user").GetString())), Has.All.EqualTo((chat, "alice")));
+        // 3 per second by default; a burst that straddles a window boundary may get twice that, never all 10.
+        Assert.That(seen, Has.Count.InRange(1, 6));
+        Assert.That(await alice.DrainAsync(TimeSpan.FromMilliseconds(100)), Is.Empty, "not echoed to the sender");
+    }
+}
