@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Chat.Domain.Messaging;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -23,11 +25,33 @@ public static class ProblemHandling
     public static IHostApplicationBuilder AddProblemHandling(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        // After the default writer, which refuses clients whose Accept header excludes JSON.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         builder.Services.AddExceptionHandler<ExceptionToProblem>();
         // Bad JSON and wrong content types surface as exceptions, so ExceptionToProblem can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
         return builder;
+    }
+}
+
+/// <summary>
+/// Writes the problem for a client whose Accept header excludes JSON (e.g. <c>text/html</c>): this API has no other
+/// error format, and without a writer the body would be empty, or a plain-text status line, and the exception
+/// handler would log the client's own mistake as an unhandled exception.
+/// </summary>
+internal sealed class ProblemJsonWriter(IOptions<JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        context.ProblemDetails.Status ??= http.Response.StatusCode;
+        // The same defaults (type, title) the default writer applies, and the same trace id.
+        var problem = TypedResults.Problem(context.ProblemDetails).ProblemDetails;
+        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? http.TraceIdentifier);
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, "application/problem+json"));
     }
 }
 
