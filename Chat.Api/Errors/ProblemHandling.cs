@@ -48,9 +48,10 @@ internal sealed class ProblemJsonWriter(IOptions<JsonOptions> json) : IProblemDe
     {
         var http = context.HttpContext;
         context.ProblemDetails.Status ??= http.Response.StatusCode;
-        // The same defaults (type, title) the default writer applies, and the same trace id.
+        // The same defaults (type, title) and trace id as the default writer, under the same (snake_case) key.
         var problem = TypedResults.Problem(context.ProblemDetails).ProblemDetails;
-        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? http.TraceIdentifier);
+        var traceKey = json.Value.SerializerOptions.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId";
+        problem.Extensions.TryAdd(traceKey, Activity.Current?.Id ?? http.TraceIdentifier);
         return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, "application/problem+json"));
     }
 }
