@@ -22,7 +22,7 @@ public sealed partial class BatchProcessor(
     {
         var clock = Stopwatch.StartNew();
         foreach (var malformed in batch.Where(d => d.Command is null))
-            await DeadLetterAsync(malformed.Body, null, "Not a command this worker understands (malformed JSON or unknown type).", ct);
+            await DeadLetterAsync(malformed.Body, null, malformed.Problem!, ct);
 
         var deliveries = batch.Where(d => d.Command is not null).ToList();
         var outcome = await WriteWithRetriesAsync(deliveries.Select(d => d.Command!).ToList(), ct);
@@ -40,7 +40,7 @@ public sealed partial class BatchProcessor(
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
         LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
-            outcome.Waiting.Count, outcome.Rejected.Count, clock.ElapsedMilliseconds);
+            outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
     }
 
     /// <summary>
