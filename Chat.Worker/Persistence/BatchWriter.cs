@@ -34,10 +34,14 @@ public sealed class BatchWriter(MySqlDataSource database)
         var sql = new Sql(connection, transaction);
 
         foreach (var deleted in commands.OfType<ApplicationDeleted>()) outcome.DeletedApplications.Add(deleted.ApplicationId);
-        var live = await sql.LiveApplicationsAsync(commands.Select(ApplicationOf).Where(id => id > 0).Distinct().ToList(), ct);
-        // Commands of a deleted application are done: there is nothing left to write them to.
-        var chats = commands.OfType<ChatChanged>().Select(c => c.Chat).Where(c => live.Contains(c.ApplicationId)).ToList();
-        var messages = commands.OfType<MessageChanged>().Where(m => live.Contains(m.Message.ApplicationId)).ToList();
+        var applications = await sql.ApplicationsAsync(commands.Select(ApplicationOf).Where(id => id > 0).Distinct().ToList(), ct);
+        // Commands of a deleted application are done: there is nothing left to write them to. An application
+        // without a row was never created (or was deleted and purged long ago): not silently dropped, but reported.
+        foreach (var command in commands.Where(c => ApplicationOf(c) > 0 && !applications.ContainsKey(ApplicationOf(c))))
+            outcome.Rejected.Add((command, $"Application {ApplicationOf(command)} does not exist (never created, or deleted and purged)."));
+        bool Live(long application) => applications.TryGetValue(application, out var deleted) && !deleted;
+        var chats = commands.OfType<ChatChanged>().Select(c => c.Chat).Where(c => Live(c.ApplicationId)).ToList();
+        var messages = commands.OfType<MessageChanged>().Where(m => Live(m.Message.ApplicationId)).ToList();
 
         await WriteChatsAsync(sql, chats, commands, outcome, ct);
         await WriteMessagesAsync(sql, messages, outcome, ct);
