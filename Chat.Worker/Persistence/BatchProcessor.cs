@@ -57,7 +57,8 @@ public sealed partial class BatchProcessor(
             }
             catch (MySqlException e) when (IsTransient(e))
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
+                // Capped at 5 s: one waiting worker costs MySQL nothing, and a longer cap only delays the catch-up.
+                var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
                 LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, ct);
             }
