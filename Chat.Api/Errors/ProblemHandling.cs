@@ -69,9 +69,9 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             BadHttpRequestException { InnerException: JsonException json } =>
                 (StatusCodes.Status400BadRequest, "Malformed JSON", JsonDetail(json)),
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
-            BrokerUnavailableException => Unavailable("message broker"),
-            RedisException => Unavailable("cache"),
-            MySqlException or TimeoutException or { InnerException: MySqlException } => Unavailable("database"),
+            _ when CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
+            _ when CausedBy<RedisException>(exception) => Unavailable("cache"),
+            _ when CausedBy<MySqlException>(exception) || CausedBy<TimeoutException>(exception) => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
@@ -88,6 +88,17 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>
+    /// EF wraps driver errors, sometimes twice (an execution strategy's InvalidOperationException around a
+    /// DbUpdateException around the MySqlException): look down the whole chain.
+    /// </summary>
+    private static bool CausedBy<T>(Exception exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is T) return true;
+        return false;
     }
 
     private static (int, string, string) Unavailable(string dependency) =>
