@@ -86,6 +86,7 @@ public static class ApplicationsApi
         var query = db.Applications.Where(a => a.DeletedAt == null);
         if (after is not null)
         {
+            if (!ApplicationToken.IsWellFormed(after)) return ListQuery.BadQuery("after", "after must be the token of a listed application.");
             var afterId = await db.Applications.Where(a => a.Token == after).Select(a => (long?)a.Id).SingleOrDefaultAsync();
             if (afterId is null) return ListQuery.BadQuery("after", "after must be the token of a listed application.");
             query = query.Where(a => a.Id > afterId);

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Chat.Domain.Messaging;
 using Chat.Domain.Search.Elasticsearch;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -24,11 +26,34 @@ public static class ProblemHandling
     public static IHostApplicationBuilder AddProblemHandling(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        // After the default writer, which refuses clients whose Accept header excludes JSON.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         builder.Services.AddExceptionHandler<ExceptionToProblem>();
         // Bad JSON and wrong content types surface as exceptions, so ExceptionToProblem can say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
         return builder;
+    }
+}
+
+/// <summary>
+/// Writes the problem for a client whose Accept header excludes JSON (e.g. <c>text/html</c>): this API has no other
+/// error format, and without a writer the body would be empty, or a plain-text status line, and the exception
+/// handler would log the client's own mistake as an unhandled exception.
+/// </summary>
+internal sealed class ProblemJsonWriter(IOptions<JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        context.ProblemDetails.Status ??= http.Response.StatusCode;
+        // The same defaults (type, title) and trace id as the default writer, under the same (snake_case) key.
+        var problem = TypedResults.Problem(context.ProblemDetails).ProblemDetails;
+        var traceKey = json.Value.SerializerOptions.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId";
+        problem.Extensions.TryAdd(traceKey, Activity.Current?.Id ?? http.TraceIdentifier);
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, "application/problem+json"));
     }
 }
 
@@ -45,11 +70,12 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             BadHttpRequestException { InnerException: JsonException json } =>
                 (StatusCodes.Status400BadRequest, "Malformed JSON", JsonDetail(json)),
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
-            BrokerUnavailableException => Unavailable("message broker"),
-            RedisException => Unavailable("cache"),
+            _ when CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
+            _ when CausedBy<RedisException>(exception) => Unavailable("cache"),
             // No index yet: the worker creates it when it starts.
-            ElasticsearchUnavailableException or ElasticsearchException { ErrorType: "index_not_found_exception" } => Unavailable("search index"),
-            MySqlException or TimeoutException or { InnerException: MySqlException } => Unavailable("database"),
+            _ when CausedBy<ElasticsearchUnavailableException>(exception) => Unavailable("search index"),
+            ElasticsearchException { ErrorType: "index_not_found_exception" } => Unavailable("search index"),
+            _ when CausedBy<MySqlException>(exception) || CausedBy<TimeoutException>(exception) => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
@@ -66,6 +92,17 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>
+    /// EF wraps driver errors, sometimes twice (an execution strategy's InvalidOperationException around a
+    /// DbUpdateException around the MySqlException): look down the whole chain.
+    /// </summary>
+    private static bool CausedBy<T>(Exception exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is T) return true;
+        return false;
     }
 
     private static (int, string, string) Unavailable(string dependency) =>

@@ -2,23 +2,26 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Chat.Tests.Infrastructure;
 
 /// <summary>
-/// One API host over the real services, configured by the environment that TestServices set, plus any
-/// <paramref name="settings"/> (configuration keys such as <c>Search:Provider</c>) for this host only.
+/// One API host over the real services, configured by the environment that TestServices set.
+/// <paramref name="settings"/> override configuration keys for this host only (e.g. a low rate limit);
+/// everything the host logs is in <see cref="Logs"/>.
 /// </summary>
 public sealed class ApiFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    public LogCapture Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        if (settings is not null) builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
     }
 
     /// <summary>Creates an application and returns its token: each test works in its own application.</summary>

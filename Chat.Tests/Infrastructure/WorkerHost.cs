@@ -2,6 +2,7 @@ using Chat.Domain;
 using Chat.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace Chat.Tests.Infrastructure;
@@ -11,18 +12,23 @@ public sealed class WorkerHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private WorkerHost(IHost host) => _host = host;
+    private WorkerHost(IHost host, LogCapture logs) => (_host, Logs) = (host, logs);
 
-    /// <param name="settings">Configuration keys for this worker only, e.g. <c>Search:Provider</c>.</param>
+    /// <summary>Everything this worker logged.</summary>
+    public LogCapture Logs { get; }
+
+    /// <param name="settings">Configuration keys for this worker only, e.g. <c>Worker:MaxWaits</c> or <c>Search:Provider</c>.</param>
     public static async Task<WorkerHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        var logs = new LogCapture();
+        builder.Logging.AddProvider(logs);
         builder.AddChatDomain();
         builder.AddWorker();
         var host = builder.Build();
         await host.StartAsync();
-        return new WorkerHost(host);
+        return new WorkerHost(host, logs);
     }
 
     public async ValueTask DisposeAsync()
@@ -77,18 +83,33 @@ public static class Database
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
     }
 
-    public static async Task<List<(int Chat, int Number, string Body)>> MessagesAsync(string token)
+    public static async Task<List<(int Chat, int Number, string Body)>> MessagesAsync(string token, bool includeDeleted = false)
     {
         await using var connection = new MySqlConnection(TestServices.MySql);
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("""
+        await using var command = new MySqlCommand($"""
             SELECT c.number, m.number, m.body FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id
-            WHERE a.token = @token AND m.deleted_at IS NULL ORDER BY c.number, m.number
+            WHERE a.token = @token {(includeDeleted ? "" : "AND m.deleted_at IS NULL")} ORDER BY c.number, m.number
             """, connection);
         command.Parameters.AddWithValue("@token", token);
         var rows = new List<(int, int, string)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) rows.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2)));
         return rows;
+    }
+
+    /// <summary>The application's persisted chats, deleted ones included: number → deleted.</summary>
+    public static async Task<Dictionary<int, bool>> ChatsAsync(string token)
+    {
+        await using var connection = new MySqlConnection(TestServices.MySql);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("""
+            SELECT c.number, c.deleted_at IS NOT NULL FROM chats c JOIN applications a ON a.id = c.application_id WHERE a.token = @token
+            """, connection);
+        command.Parameters.AddWithValue("@token", token);
+        var chats = new Dictionary<int, bool>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) chats[reader.GetInt32(0)] = reader.GetBoolean(1);
+        return chats;
     }
 }

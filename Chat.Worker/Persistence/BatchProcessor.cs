@@ -24,7 +24,7 @@ public sealed partial class BatchProcessor(
     {
         var clock = Stopwatch.StartNew();
         foreach (var malformed in batch.Where(d => d.Command is null))
-            await DeadLetterAsync(malformed.Body, null, "Not a command this worker understands (malformed JSON or unknown type).", ct);
+            await DeadLetterAsync(malformed.Body, null, malformed.Problem!, ct);
 
         var deliveries = batch.Where(d => d.Command is not null).ToList();
         var outcome = await WriteWithRetriesAsync(deliveries.Select(d => d.Command!).ToList(), ct);
@@ -44,7 +44,7 @@ public sealed partial class BatchProcessor(
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
         LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
-            outcome.Waiting.Count, outcome.Rejected.Count, clock.ElapsedMilliseconds);
+            outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
     }
 
     /// <summary>
@@ -61,7 +61,8 @@ public sealed partial class BatchProcessor(
             }
             catch (MySqlException e) when (IsTransient(e))
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
+                // Capped at 5 s: one waiting worker costs MySQL nothing, and a longer cap only delays the catch-up.
+                var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
                 LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, ct);
             }

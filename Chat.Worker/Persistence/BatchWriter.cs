@@ -36,8 +36,12 @@ public sealed partial class BatchWriter(MySqlDataSource database)
         var sql = new Sql(connection, transaction);
 
         foreach (var deleted in commands.OfType<ApplicationDeleted>()) outcome.DeletedApplications.Add(deleted.ApplicationId);
-        var live = await sql.LiveApplicationsAsync(commands.Select(ApplicationOf).Where(id => id > 0).Distinct().ToList(), ct);
-        // Commands of a deleted application are done: there is nothing left to write them to.
+        var applications = await sql.ApplicationsAsync(commands.Select(ApplicationOf).Where(id => id > 0).Distinct().ToList(), ct);
+        // Commands of a deleted application are done: there is nothing left to write them to. An application
+        // without a row was never created (or was deleted and purged long ago): not silently dropped, but reported.
+        foreach (var command in commands.Where(c => ApplicationOf(c) > 0 && !applications.ContainsKey(ApplicationOf(c))))
+            outcome.Rejected.Add((command, $"Application {ApplicationOf(command)} does not exist (never created, or deleted and purged)."));
+        var live = applications.Where(a => !a.Value).Select(a => a.Key).ToHashSet();
         var chats = commands.OfType<ChatChanged>().Select(c => c.Chat).Where(c => live.Contains(c.ApplicationId)).ToList();
         var messages = commands.OfType<MessageChanged>().Where(m => live.Contains(m.Message.ApplicationId)).ToList();
 

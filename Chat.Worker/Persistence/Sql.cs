@@ -14,14 +14,15 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
     // updated_at and deleted_at; updated_at is assigned after the columns it guards, deleted_at last.
     private const string NewerAndLive = "deleted_at IS NULL AND VALUES(updated_at) >= updated_at";
 
-    public async Task<HashSet<long>> LiveApplicationsAsync(IReadOnlyList<long> ids, CancellationToken ct)
+    /// <summary>The applications among <paramref name="ids"/> that have a row: id → deleted (marked, not purged yet).</summary>
+    public async Task<Dictionary<long, bool>> ApplicationsAsync(IReadOnlyList<long> ids, CancellationToken ct)
     {
-        var live = new HashSet<long>();
-        if (ids.Count == 0) return live;
-        await using var command = Command($"SELECT id FROM applications WHERE deleted_at IS NULL AND id IN ({List(ids, out var p)})", p);
+        var known = new Dictionary<long, bool>();
+        if (ids.Count == 0) return known;
+        await using var command = Command($"SELECT id, deleted_at IS NOT NULL FROM applications WHERE id IN ({List(ids, out var p)})", p);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) live.Add(reader.GetInt64(0));
-        return live;
+        while (await reader.ReadAsync(ct)) known[reader.GetInt64(0)] = reader.GetBoolean(1);
+        return known;
     }
 
     public async Task<Dictionary<(long App, int Number), Guid>> ChatUidsAsync(IReadOnlyList<(long App, int Number)> keys, CancellationToken ct)

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Chat.Chaos;
+
+/// <summary>
+/// Steady load through nginx: a few applications, each with a few chats, and <c>concurrency</c> clients that
+/// together send about <c>rate</c> requests per second — mostly new messages, some new chats, edits of their
+/// own messages, and reads right after a write. Every request is one line of requests.jsonl. Deterministic
+/// for a seed, except for what the faults do to the answers.
+/// </summary>
+public static class Load
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var seed = options.Number("seed", 1);
+        var duration = TimeSpan.FromSeconds(options.Number("duration", 60));
+        var rate = options.Number("rate", 200);
+        var concurrency = options.Number("concurrency", 16);
+        var outDir = options.Text("out");
+        Directory.CreateDirectory(outDir);
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 })
+        {
+            BaseAddress = new Uri(options.Text("base")),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        await using var log = new RecordLog(Path.Combine(outDir, "requests.jsonl"));
+        var run = new Run(http, log, seed);
+
+        // Set-up before any fault: retried until it works, and recorded like the rest so it is checked too.
+        for (var a = 0; a < options.Number("apps", 4); a++)
+        {
+            var token = await run.UntilOkAsync(() => run.CreateApplicationAsync($"chaos seed {seed} app {a}"));
+            for (var c = 0; c < options.Number("chats", 4); c++) await run.UntilOkAsync(() => run.CreateChatAsync(token));
+        }
+        await File.WriteAllTextAsync(Path.Combine(outDir, "started"), $"{run.Seconds:0.000}\n");
+        Console.WriteLine($"load: {run.Apps.Count} applications ready; {rate} requests/s from {concurrency} clients for {duration.TotalSeconds:0} s (seed {seed})");
+
+        // The load lasts the duration, and on until scripts/chaos writes the stop file (its faults may take longer).
+        var end = run.Clock.Elapsed + duration;
+        var stopFile = Path.Combine(outDir, "stop");
+        bool Done() => run.Clock.Elapsed >= end && (File.Exists(stopFile) || run.Clock.Elapsed >= end + TimeSpan.FromMinutes(5));
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => run.ClientAsync(w, Done, TimeSpan.FromSeconds((double)concurrency / rate))));
+        var all = log.Counts;
+        Console.WriteLine($"load: {all.Values.Sum()} requests: " + string.Join(", ", all.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}")));
+        return 0;
+    }
+
+    private sealed class Run(HttpClient http, RecordLog log, int seed)
+    {
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public List<string> Apps { get; } = [];
+        private readonly ConcurrentDictionary<string, ConcurrentBag<int>> _chats = new();
+        private long _sequence;
+
+        public double Seconds => Clock.Elapsed.TotalSeconds;
+
+        public async Task<string> UntilOkAsync(Func<Task<(bool Ok, string Value)>> attempt)
+        {
+            var deadline = Clock.Elapsed + TimeSpan.FromSeconds(60);
+            while (true)
+            {
+                var (ok, value) = await attempt();
+                if (ok) return value;
+                if (Clock.Elapsed > deadline) throw new InvalidOperationException("set-up requests kept failing for 60 s");
+                await Task.Delay(500);
+            }
+        }
+
+        public async Task<(bool, string)> CreateApplicationAsync(string name)
+        {
+            var answer = await SendAsync(HttpMethod.Post, "/applications", new { name });
+            if (!answer.Ok) return (false, "");
+            var token = answer.Json.GetProperty("token").GetString()!;
+            Apps.Add(token);
+            _chats[token] = [];
+            return (true, token);
+        }
+
+        public async Task<(bool, string)> CreateChatAsync(string token)
+        {
+            var answer = await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new { name = $"chat {Interlocked.Increment(ref _sequence)}" });
+            int? number = answer.Ok ? answer.Json.GetProperty("number").GetInt32() : null;
+            Write(answer, "chat", token, number ?? 0, null, null);
+            if (number is { } n) _chats[token].Add(n);
+            return (answer.Ok, $"{number}");
+        }
+
+        /// <summary>One client: paced to its share of the rate, so a slow answer does not turn into a burst later.</summary>
+        public async Task ClientAsync(int client, Func<bool> done, TimeSpan interval)
+        {
+            var random = new Random(seed * 1000 + client);
+            var mine = new List<(string App, int Chat, int Number, string Body)>();
+            var next = Clock.Elapsed;
+            for (var n = 0; !done(); n++)
+            {
+                next = next + interval < Clock.Elapsed ? Clock.Elapsed : next + interval;
+                if (next > Clock.Elapsed) await Task.Delay(next - Clock.Elapsed);
+                var app = Apps[random.Next(Apps.Count)];
+                var roll = random.Next(100);
+                if (roll < 3)
+                {
+                    await CreateChatAsync(app);
+                }
+                else if (roll < 10 && mine.Count > 0)
+                {
+                    var index = random.Next(mine.Count);
+                    var (token, chat, number, body) = mine[index];
+                    var edited = $"{body}+e{n}";
+                    var answer = await SendAsync(HttpMethod.Patch, $"/applications/{token}/chats/{chat}/messages/{number}", new { body = edited });
+                    Write(answer, "edit", token, chat, number, edited);
+                    mine[index] = (token, chat, number, edited);
+                }
+                else
+                {
+                    var chats = _chats[app].ToArray();
+                    var chat = chats[random.Next(chats.Length)];
+                    var body = $"s{seed}-c{client}-{n}";
+                    var answer = await SendAsync(HttpMethod.Post, $"/applications/{app}/chats/{chat}/messages", new { body });
+                    int? number = answer.Ok ? answer.Json.GetProperty("number").GetInt32() : null;
+                    Write(answer, "message", app, chat, number, body);
+                    if (number is not { } created) continue;
+                    mine.Add((app, chat, created, body));
+                    if (random.Next(10) == 0)
+                    {
+                        // Read-your-writes: through nginx, so any replica may answer.
+                        var read = await SendAsync(HttpMethod.Get, $"/applications/{app}/chats/{chat}/messages/{created}", null);
+                        var same = read.Ok && read.Json.GetProperty("body").GetString() == body;
+                        Write(read with { Outcome = read.Ok && !same ? "failed" : read.Outcome }, "read", app, chat, created, body);
+                    }
+                }
+            }
+        }
+
+        private void Write(Answer answer, string op, string app, int chat, int? number, string? body) =>
+            log.Add(new Record(Interlocked.Increment(ref _sequence), Math.Round(answer.At, 3), op, app, chat, number, body, answer.Status,
+                answer.Outcome, Math.Round(answer.Ms, 1), answer.RetryAfter));
+
+        private async Task<Answer> SendAsync(HttpMethod method, string url, object? body)
+        {
+            var started = Clock.Elapsed;
+            double Ms() => (Clock.Elapsed - started).TotalMilliseconds;
+            try
+            {
+                using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+                using var response = await http.SendAsync(request);
+                var text = await response.Content.ReadAsStringAsync();
+                var status = (int)response.StatusCode;
+                var ok = status is >= 200 and < 300;
+                return new Answer(started.TotalSeconds, status, ok ? "ok" : "failed", Ms(), response.Headers.RetryAfter?.ToString(),
+                    ok && text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+            }
+            catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return new Answer(started.TotalSeconds, 0, "failed", Ms(), null, default); // never reached the server
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                return new Answer(started.TotalSeconds, 0, "indeterminate", Ms(), null, default);
+            }
+        }
+    }
+
+    private sealed record Answer(double At, int Status, string Outcome, double Ms, string? RetryAfter, JsonElement Json)
+    {
+        public bool Ok => Outcome == "ok";
+    }
+
+    /// <summary>requests.jsonl, written by one lock-protected writer (a few hundred lines a second).</summary>
+    private sealed class RecordLog(string path) : IAsyncDisposable
+    {
+        private readonly StreamWriter _writer = new(path);
+        private readonly Dictionary<string, int> _counts = [];
+
+        public IReadOnlyDictionary<string, int> Counts
+        {
+            get { lock (_writer) return new Dictionary<string, int>(_counts); }
+        }
+
+        public void Add(Record record)
+        {
+            var line = JsonSerializer.Serialize(record, Record.Json);
+            lock (_writer)
+            {
+                _writer.WriteLine(line);
+                var key = $"{record.Op} {record.Outcome}";
+                _counts[key] = _counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        public async ValueTask DisposeAsync() => await _writer.DisposeAsync();
+    }
+}

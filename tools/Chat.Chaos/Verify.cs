@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+using MySqlConnector;
+using RabbitMQ.Client;
+
+namespace Chat.Chaos;
+
+/// <summary>
+/// After the load and the drain: compares every answer the clients got with what MySQL holds and what is left
+/// in the dead-letter queue, prints the table and returns non-zero if anything acknowledged was lost or
+/// duplicated. Read-your-writes misses, failed and indeterminate requests and counts are reported, not judged:
+/// faults are expected to fail some requests; they must never lose an acknowledged one.
+/// </summary>
+public static class Verify
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var outDir = options.Text("out");
+        var records = File.ReadLines(Path.Combine(outDir, "requests.jsonl"))
+            .Select(line => JsonSerializer.Deserialize<Record>(line, Record.Json)!).ToList();
+        var tokens = records.Select(r => r.App).Distinct().ToList();
+        var db = await Database.ReadAsync(options.Text("mysql"), tokens);
+        var dead = await DeadLettersAsync(options.Text("rabbitmq"));
+        var table = new Table();
+
+        // Requests, by outcome and status.
+        table.Add("requests", $"{records.Count}", string.Join("  ", records.GroupBy(r => r.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var op in records.GroupBy(r => r.Op).OrderBy(g => g.Key))
+            table.Add($"  {op.Key}", $"{op.Count()}", string.Join("  ", op.GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "no answer" : g.Key)}×{g.Count()}")));
+        var unavailable = records.Where(r => r.Status == 503).ToList();
+        table.Add("503 answers", $"{unavailable.Count}", unavailable.Count == 0 ? "" :
+            $"without Retry-After {unavailable.Count(r => r.RetryAfter is null)}, slowest {unavailable.Max(r => r.Ms) / 1000:0.0} s");
+        var indeterminate = records.Where(r => r.Outcome == "indeterminate").ToList();
+        table.Add("no answer in 30 s", $"{indeterminate.Count}", indeterminate.Count == 0 ? "" : $"at t = {string.Join(", ", indeterminate.Select(r => $"{r.T:0}").Distinct().Take(10))} s");
+
+        // Chats: every 201 is a row; no number answered twice.
+        var chats = records.Where(r => r.Op == "chat").ToList();
+        var okChats = chats.Where(r => r.Ok).ToList();
+        var lostChats = okChats.Count(r => !db.Chats.Contains((r.App, r.Chat)));
+        var reusedChats = okChats.GroupBy(r => (r.App, r.Chat)).Count(g => g.Count() > 1);
+        table.Add("chats acknowledged (201)", $"{okChats.Count}", $"persisted {okChats.Count - lostChats}", Judge(lostChats == 0 && reusedChats == 0));
+        table.Add("  lost / number reused", $"{lostChats} / {reusedChats}", "");
+
+        // Messages: every 201 is exactly one row, under its number, with its latest body.
+        var creates = records.Where(r => r.Op == "message").ToList();
+        var okCreates = creates.Where(r => r.Ok).ToList();
+        var lost = okCreates.Where(r => !db.Messages.ContainsKey((r.App, r.Chat, r.Number!.Value))).ToList();
+        var reused = okCreates.GroupBy(r => (r.App, r.Chat, r.Number)).Count(g => g.Count() > 1);
+        var edits = records.Where(r => r.Op == "edit").ToLookup(r => (r.App, r.Chat, r.Number!.Value));
+        var wrongBody = okCreates.Where(r => db.Messages.TryGetValue((r.App, r.Chat, r.Number!.Value), out var body) && !BodyFits(r, edits[(r.App, r.Chat, r.Number!.Value)], body)).ToList();
+        var duplicates = db.Messages.GroupBy(m => m.Value).Count(g => g.Count() > 1);
+        table.Add("messages acknowledged (201)", $"{okCreates.Count}", $"persisted {okCreates.Count - lost.Count}", Judge(lost.Count == 0 && reused == 0 && wrongBody.Count == 0 && duplicates == 0));
+        table.Add("  lost (201, no row)", $"{lost.Count}", string.Join(" ", lost.Take(5).Select(r => $"{r.Chat}/{r.Number}@{r.T:0}s")));
+        table.Add("  number reused in a chat", $"{reused}", "");
+        table.Add("  same request persisted twice", $"{duplicates}", "");
+        table.Add("  row with a wrong body", $"{wrongBody.Count}", string.Join(" ", wrongBody.Take(5).Select(r => $"{r.Chat}/{r.Number}")));
+        table.Add("edits acknowledged (200)", $"{records.Count(r => r.Op == "edit" && r.Ok)}", "the newest acknowledged edit is the persisted body");
+
+        // Rows nobody was told about: allowed only for requests that failed or got no answer.
+        var bodies = records.Where(r => r.Op is "message" or "edit" && r.Body is not null).ToLookup(r => r.Body!);
+        var notAcknowledged = db.Messages.Count(m => bodies[m.Value].Any() && !bodies[m.Value].Any(r => r.Ok) && bodies[m.Value].All(r => r.Op == "message"));
+        var unexplained = db.Messages.Count(m => !bodies[m.Value].Any());
+        table.Add("rows of failed/unanswered creates", $"{notAcknowledged}", "at-least-once: the command reached the queue, the answer did not reach the client");
+        table.Add("rows from no request at all", $"{unexplained}", "", Judge(unexplained == 0));
+
+        var reads = records.Where(r => r.Op == "read").ToList();
+        table.Add("read right after 201", $"{reads.Count}", $"missed {reads.Count(r => !r.Ok)}" +
+            (reads.Any(r => !r.Ok) ? $" (statuses {string.Join(", ", reads.Where(r => !r.Ok).GroupBy(r => r.Status).Select(g => $"{g.Key}×{g.Count()}"))}; at t = {string.Join(", ", reads.Where(r => !r.Ok).Select(r => $"{r.T:0}").Distinct().Take(8))} s)" : ""));
+
+        // What the worker gave up on: each entry must be a command that is persisted anyway or was never acknowledged.
+        var deadUnexplained = dead.Count(d => d.Body is { } body && bodies[body].Any(r => r.Ok) && !db.Messages.Values.Contains(body));
+        table.Add("dead-lettered", $"{dead.Count}", string.Join("; ", dead.GroupBy(d => d.Reason).Select(g => $"{g.Count()}× {g.Key}")), Judge(deadUnexplained == 0));
+        if (dead.Count > 0) table.Add("  acknowledged and not persisted", $"{deadUnexplained}", "");
+
+        var drained = options.Text("drained", "unknown");
+        table.Add("queues empty after the faults", drained, options.Text("drain-detail", ""), Judge(drained == "yes"));
+        table.Add("redeliveries seen by the worker", options.Text("redeliveries", "?"), "duplicates must not follow from them");
+        table.Add("chats_count / messages_count stale", $"{db.StaleApplications} / {db.StaleChats}",
+            $"of {tokens.Count} applications / {db.Chats.Count} chats, after one reconcile run (marks lost in FLUSHALL are expected to stay stale)");
+
+        var pass = lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && wrongBody.Count == 0 && duplicates == 0
+                   && unexplained == 0 && deadUnexplained == 0 && drained == "yes";
+        var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
+        Console.Write(text);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "result.txt"), text);
+        return pass ? 0 : 1;
+    }
+
+    /// <summary>The newest acknowledged edit wins; an edit that failed or got no answer may or may not have been applied.</summary>
+    private static bool BodyFits(Record create, IEnumerable<Record> edits, string body)
+    {
+        var attempts = edits.OrderBy(e => e.I).ToList();
+        if (attempts.Count == 0) return body == create.Body;
+        var lastOk = attempts.FindLastIndex(e => e.Ok);
+        var candidates = (lastOk < 0 ? attempts.Select(e => e.Body).Prepend(create.Body) : attempts.Skip(lastOk).Select(e => e.Body)).ToHashSet();
+        return candidates.Contains(body);
+    }
+
+    private static string Judge(bool ok) => ok ? "ok" : "FAIL";
+
+    private sealed record DeadLetter(string Reason, string? Body);
+
+    /// <summary>Reads every entry of the dead-letter queue without removing it (the channel closes unacknowledged).</summary>
+    private static async Task<List<DeadLetter>> DeadLettersAsync(string uri)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var found = new List<DeadLetter>();
+        try
+        {
+            while (found.Count < 100_000 && await channel.BasicGetAsync("chat.commands.dead", autoAck: false) is { } entry)
+            {
+                var reason = entry.BasicProperties.Headers?.TryGetValue("x-reason", out var value) == true && value is byte[] bytes
+                    ? Encoding.UTF8.GetString(bytes) : "(no x-reason: dead-lettered by the broker, e.g. delivery limit)";
+                found.Add(new DeadLetter(reason, MessageBody(entry.Body.Span)));
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            // No dead-letter queue declared yet: nothing was dead-lettered.
+        }
+        return found;
+    }
+
+    private static string? MessageBody(ReadOnlySpan<byte> command)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(command.ToArray());
+            return json.RootElement.TryGetProperty("message", out var message) && message.TryGetProperty("body", out var body) ? body.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed class Database
+    {
+        public HashSet<(string App, int Chat)> Chats { get; } = [];
+        public Dictionary<(string App, int Chat, int Number), string> Messages { get; } = [];
+        public int StaleApplications { get; private set; }
+        public int StaleChats { get; private set; }
+
+        public static async Task<Database> ReadAsync(string connectionString, IReadOnlyList<string> tokens)
+        {
+            var db = new Database();
+            await using var connection = new MySqlConnection(connectionString);
+            await connection.OpenAsync();
+            var inList = string.Join(",", tokens.Select((_, i) => $"@t{i}"));
+            MySqlCommand Command(string sql)
+            {
+                var command = new MySqlCommand(sql, connection);
+                for (var i = 0; i < tokens.Count; i++) command.Parameters.AddWithValue($"@t{i}", tokens[i]);
+                return command;
+            }
+
+            await using (var command = Command($"SELECT a.token, c.number FROM chats c JOIN applications a ON a.id = c.application_id WHERE a.token IN ({inList})"))
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) db.Chats.Add((reader.GetString(0), reader.GetInt32(1)));
+            await using (var command = Command($"""
+                SELECT a.token, c.number, m.number, m.body FROM messages m JOIN chats c ON c.id = m.chat_id
+                JOIN applications a ON a.id = c.application_id WHERE a.token IN ({inList})
+                """))
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) db.Messages[(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2))] = reader.GetString(3);
+            await using (var command = Command($"""
+                SELECT COUNT(*) FROM applications a WHERE a.token IN ({inList})
+                AND a.chats_count <> (SELECT COUNT(*) FROM chats c WHERE c.application_id = a.id AND c.deleted_at IS NULL)
+                """))
+                db.StaleApplications = Convert.ToInt32(await command.ExecuteScalarAsync());
+            await using (var command = Command($"""
+                SELECT COUNT(*) FROM chats c JOIN applications a ON a.id = c.application_id WHERE a.token IN ({inList})
+                AND c.messages_count <> (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.deleted_at IS NULL)
+                """))
+                db.StaleChats = Convert.ToInt32(await command.ExecuteScalarAsync());
+            return db;
+        }
+    }
+
+    private sealed class Table
+    {
+        private readonly List<string[]> _rows = [];
+
+        public void Add(string what, string value, string detail, string judged = "") => _rows.Add([what, value, judged, detail]);
+
+        public string Render()
+        {
+            var widths = Enumerable.Range(0, 3).Select(c => _rows.Max(r => r[c].Length)).ToArray();
+            var text = new StringBuilder();
+            foreach (var row in _rows)
+                text.AppendLine($"{row[0].PadRight(widths[0])}  {row[1].PadLeft(widths[1])}  {row[2].PadRight(widths[2])}  {row[3]}".TrimEnd());
+            return text.ToString();
+        }
+    }
+}
