@@ -22,13 +22,18 @@ public enum Access
 /// One method and route of the public HTTP surface. Route placeholders: <c>{token}</c>, <c>{chat}</c>,
 /// <c>{message}</c> (numbers), and any other name the tests fill from <see cref="Surface.Samples"/>.
 /// </summary>
-public sealed partial record Endpoint(string Method, string Route, Access Access, Field[] Body, Field[] Query)
+/// <param name="RequiredQuery">A query the endpoint cannot do without (search's <c>q</c>), part of every URL.</param>
+public sealed partial record Endpoint(string Method, string Route, Access Access, Field[] Body, Field[] Query, string? RequiredQuery = null)
 {
     public IReadOnlyList<string> Placeholders => Placeholder().Matches(Route).Select(m => m.Groups[1].Value).ToList();
 
     /// <summary>The route with each placeholder replaced, missing ones from <see cref="Surface.Samples"/>.</summary>
     public string Url(IReadOnlyDictionary<string, string> values) =>
-        Placeholder().Replace(Route, m => values.TryGetValue(m.Groups[1].Value, out var v) ? v : Surface.Samples[m.Groups[1].Value]);
+        Placeholder().Replace(Route, m => values.TryGetValue(m.Groups[1].Value, out var v) ? v : Surface.Samples[m.Groups[1].Value])
+        + (RequiredQuery is null ? "" : $"?{RequiredQuery}");
+
+    /// <summary>Adds a query parameter to a URL from <see cref="Url(string, int, int)"/>.</summary>
+    public static string AddQuery(string url, string query) => url + (url.Contains('?') ? '&' : '?') + query;
 
     public string Url(string token, int chat = 1, int message = 1) =>
         Url(new Dictionary<string, string> { ["token"] = token, ["chat"] = $"{chat}", ["message"] = $"{message}" });
@@ -63,7 +68,7 @@ public static class Surface
         new("PUT", "/applications/{token}", Access.Token, [Name], []),
         new("DELETE", "/applications/{token}", Access.Token, [], []),
 
-        new("POST", "/applications/{token}/chats", Access.Token, [Name], []),
+        new("POST", "/applications/{token}/chats", Access.Token, [Name, new("members", Kind.UserIds), new("distinct", Kind.Bool)], []),
         new("GET", "/applications/{token}/chats", Access.Token, [], [Limit, new("after", Kind.Number)]),
         new("GET", "/applications/{token}/chats/{chat}", Access.Token, [], []),
         new("PATCH", "/applications/{token}/chats/{chat}", Access.Token, [Name], []),
@@ -78,6 +83,19 @@ public static class Surface
         new("PATCH", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [new("body", Kind.Text)], []),
         new("PUT", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [new("body", Kind.Text)], []),
         new("DELETE", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [], []),
+
+        new("GET", "/applications/{token}/chats/{chat}/messages/search", Access.Token, [],
+            [new("q", Kind.Text), Limit, new("before", Kind.Number)], RequiredQuery: "q=hello"),
+
+        new("GET", "/applications/{token}/chats/{chat}/members", Access.Token, [], []),
+        new("POST", "/applications/{token}/chats/{chat}/members", Access.Token, [new("users", Kind.UserIds)], []),
+        new("GET", "/applications/{token}/chats/{chat}/members/{user}", Access.Token, [], []),
+        new("DELETE", "/applications/{token}/chats/{chat}/members/{user}", Access.Token, [], []),
+        new("GET", "/applications/{token}/users/{user}/chats", Access.Token, [], []),
+        new("POST", "/applications/{token}/chats/{chat}/receipts", Access.Token,
+            [new("user", Kind.Text), new("delivered_up_to", Kind.Number), new("read_up_to", Kind.Number)], []),
+        new("GET", "/applications/{token}/chats/{chat}/messages/{message}/receipts", Access.Token, [], []),
+        new("GET", "/applications/{token}/users/{user}/presence", Access.Token, [], []),
 
         new("POST", "/admin/jobs/reconcile-counts", Access.Admin, [], []),
     ];

@@ -32,7 +32,7 @@ public sealed class TenantIsolationTests
     {
         // B owns persisted and pending chats and messages; A owns nothing; D was deleted with a chat in it.
         var owner = await _api.CreateApplicationAsync("B");
-        await PostAsync($"/applications/{owner}/chats", new { name = "b-chat-1" });
+        await PostAsync($"/applications/{owner}/chats", new { name = "b-chat-1", members = new[] { Surface.Samples["user"], "bob" } });
         await PostAsync($"/applications/{owner}/chats/1/messages", new { body = "b-secret-1" });
         await PostAsync($"/applications/{owner}/chats/1/messages", new { body = "b-secret-2" });
         await using (await WorkerHost.StartAsync())
