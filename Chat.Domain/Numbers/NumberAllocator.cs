@@ -11,19 +11,24 @@ namespace Chat.Domain.Numbers;
 /// </summary>
 public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, IOptions<NumberingOptions> options)
 {
-    // KEYS[1] = counter hash. Returns the next number, or 0 when the block is used up (or lost).
+    // KEYS[1] = counter hash. Returns the next number, or 0 when the block is used up, lost, or was installed
+    // by an earlier run of the Redis server: a server that restarted (or a replica that took over) may hold
+    // an older `next` than numbers already handed out, so its blocks are never used again.
     private static readonly LuaScript Next = LuaScript.Prepare("""
-        local limit = tonumber(redis.call('HGET', @key, 'limit') or '0')
+        local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+        local block = redis.call('HMGET', @key, 'limit', 'run')
+        if block[2] ~= run then return 0 end
         local n = redis.call('HINCRBY', @key, 'next', 1)
-        if n <= limit then return n end
+        if n <= tonumber(block[1]) then return n end
         return 0
         """);
 
-    // Installs a freshly reserved block unless a newer one is already installed.
+    // Installs a freshly reserved block, stamped with this server run, unless a newer one of this run is installed.
     private static readonly LuaScript Install = LuaScript.Prepare("""
-        local limit = tonumber(redis.call('HGET', @key, 'limit') or '0')
-        if limit >= tonumber(@upTo) then return 0 end
-        redis.call('HSET', @key, 'next', @from, 'limit', @upTo)
+        local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+        local block = redis.call('HMGET', @key, 'limit', 'run')
+        if block[2] == run and tonumber(block[1]) >= tonumber(@upTo) then return 0 end
+        redis.call('HSET', @key, 'next', @from, 'limit', @upTo, 'run', run)
         return 1
         """);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MySqlConnector;
 using RabbitMQ.Client;
 
@@ -44,16 +45,17 @@ public static class Verify
         // Messages: every 201 is exactly one row, under its number, with its latest body.
         var creates = records.Where(r => r.Op == "message").ToList();
         var okCreates = creates.Where(r => r.Ok).ToList();
-        var lost = okCreates.Where(r => !db.Messages.ContainsKey((r.App, r.Chat, r.Number!.Value))).ToList();
         var reused = okCreates.GroupBy(r => (r.App, r.Chat, r.Number)).Count(g => g.Count() > 1);
         var edits = records.Where(r => r.Op == "edit").ToLookup(r => (r.App, r.Chat, r.Number!.Value));
+        // A row under the number that holds another request's body is this request lost, too.
         var wrongBody = okCreates.Where(r => db.Messages.TryGetValue((r.App, r.Chat, r.Number!.Value), out var body) && !BodyFits(r, edits[(r.App, r.Chat, r.Number!.Value)], body)).ToList();
+        var lost = okCreates.Where(r => !db.Messages.ContainsKey((r.App, r.Chat, r.Number!.Value))).Concat(wrongBody).ToList();
         var duplicates = db.Messages.GroupBy(m => m.Value).Count(g => g.Count() > 1);
-        table.Add("messages acknowledged (201)", $"{okCreates.Count}", $"persisted {okCreates.Count - lost.Count}", Judge(lost.Count == 0 && reused == 0 && wrongBody.Count == 0 && duplicates == 0));
-        table.Add("  lost (201, no row)", $"{lost.Count}", string.Join(" ", lost.Take(5).Select(r => $"{r.Chat}/{r.Number}@{r.T:0}s")));
+        table.Add("messages acknowledged (201)", $"{okCreates.Count}", $"persisted {okCreates.Count - lost.Count}", Judge(lost.Count == 0 && reused == 0 && duplicates == 0));
+        table.Add("  lost (201, not persisted as answered)", $"{lost.Count}", string.Join(" ", lost.Take(5).Select(r => $"{r.Chat}/{r.Number}@{r.T:0}s")));
+        table.Add("    of which the row holds another body", $"{wrongBody.Count}", "");
         table.Add("  number reused in a chat", $"{reused}", "");
         table.Add("  same request persisted twice", $"{duplicates}", "");
-        table.Add("  row with a wrong body", $"{wrongBody.Count}", string.Join(" ", wrongBody.Take(5).Select(r => $"{r.Chat}/{r.Number}")));
         table.Add("edits acknowledged (200)", $"{records.Count(r => r.Op == "edit" && r.Ok)}", "the newest acknowledged edit is the persisted body");
 
         // Rows nobody was told about: allowed only for requests that failed or got no answer.
@@ -69,7 +71,8 @@ public static class Verify
 
         // What the worker gave up on: each entry must be a command that is persisted anyway or was never acknowledged.
         var deadUnexplained = dead.Count(d => d.Body is { } body && bodies[body].Any(r => r.Ok) && !db.Messages.Values.Contains(body));
-        table.Add("dead-lettered", $"{dead.Count}", string.Join("; ", dead.GroupBy(d => d.Reason).Select(g => $"{g.Count()}× {g.Key}")), Judge(deadUnexplained == 0));
+        table.Add("dead-lettered", $"{dead.Count}", string.Join("; ", dead.GroupBy(d => Regex.Replace(d.Reason, "[0-9]+", "N"))
+            .Select(g => $"{g.Count()}× {g.Key}")), Judge(deadUnexplained == 0));
         if (dead.Count > 0) table.Add("  acknowledged and not persisted", $"{deadUnexplained}", "");
 
         var drained = options.Text("drained", "unknown");
@@ -78,7 +81,7 @@ public static class Verify
         table.Add("chats_count / messages_count stale", $"{db.StaleApplications} / {db.StaleChats}",
             $"of {tokens.Count} applications / {db.Chats.Count} chats, after one reconcile run (marks lost in FLUSHALL are expected to stay stale)");
 
-        var pass = lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && wrongBody.Count == 0 && duplicates == 0
+        var pass = lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes";
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chat.Domain.Redis;
+using Chat.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Chat.Tests.Reliability;
+
+/// <summary>
+/// Redis can come back with older data than it acknowledged — a failover to a lagging replica, a host crash
+/// with <c>appendfsync everysec</c> — and then holds a counter below numbers already handed out. A block
+/// installed by an earlier run of the server must never be used again (docs/decisions/0003).
+/// </summary>
+public sealed class NumberFencingTests
+{
+    [Test]
+    public async Task ACounterLeftByAnEarlierRedisRunIsNeverUsedAgain()
+    {
+        await using var api = new ApiFactory();
+        var client = api.CreateClient();
+        var token = await api.CreateApplicationAsync();
+        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        async Task<int> PostAsync() =>
+            (await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "m" })).ShouldBeAsync(HttpStatusCode.Created))
+            .GetProperty("number").GetInt32();
+        var first = new[] { await PostAsync(), await PostAsync(), await PostAsync() };
+        Assert.That(first, Is.EqualTo(new[] { 1, 2, 3 }));
+
+        // What a restart from older data looks like: the counter one number back, from a server run that is gone.
+        var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
+            await redis.GetDatabase().HashSetAsync(RedisKeys.MessageNumbers(app, 1), [new("next", 1), new("run", "an-earlier-run")]);
+
+        var after = await PostAsync();
+        Assert.That(after, Is.GreaterThan(3), "no number handed out before is handed out again");
+        Assert.That(after, Is.EqualTo(1001), "the next block above the durable mark");
+    }
+}
