@@ -18,7 +18,7 @@ public sealed record Settings(
     public int HistoryMessages => Quick ? 100_000 : 1_000_000;
     public int ManyChats => Quick ? 1_000 : 10_000;
     public int MessagesPerChat => 60;
-    public int DrainMessages => Quick ? 20_000 : 200_000;
+    public int DrainMessages => int.TryParse(Environment.GetEnvironmentVariable("BENCH_DRAIN_MESSAGES"), out var n) ? n : Quick ? 20_000 : 200_000;
     public int DrainRuns => Quick ? 1 : 3;
     public int LagRate => 1_000;
     public int LagSeconds => Quick ? 4 : 10;
