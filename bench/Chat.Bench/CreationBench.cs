@@ -55,6 +55,7 @@ public static class CreationBench
             chats.Add(await Chats());
             await Drained();
             direct.Add(await Direct(1));
+            await Task.Delay(2000); // requests still waiting for the row lock finish or are cancelled
         }
         var productSeries = new WrkSeries(product, load);
         var ceilingSeries = new WrkSeries(ceiling, load);
@@ -70,6 +71,7 @@ public static class CreationBench
             CpuTally.Table(("product: create message", productCpu), ("ceiling", ceilingCpu)));
 
         await GrowthAsync(bench, fx, Product, Direct);
+        bench.Processes.Sample("after the creation runs");
     }
 
     /// <summary>Measurement 7 (creation): the same load spread over 100 and 10,000 active chats.</summary>

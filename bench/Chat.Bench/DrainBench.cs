@@ -74,6 +74,7 @@ public static class DrainBench
             await Task.Delay(20);
         }
         var total = clock.Elapsed;
+        bench.Processes.Sample($"worker restarted, {s.DrainMessages:N0} queued commands persisted");
         cpu.Stop(bench.Cpu, before, s.DrainMessages - firstCount);
         // From the first row seen to the last: the worker's start-up (process, JIT, connections) is reported apart.
         var rate = (s.DrainMessages - firstCount) / (total - firstAt).TotalSeconds;

@@ -26,6 +26,7 @@ public static class LagBench
             await bench.Broker.WaitDrainedAsync();
             runs.Add(await OneRunAsync(bench, fx.ProductToken, chat, chatRow));
         }
+        bench.Processes.Sample("after the lag runs");
         var rate = Stats.Median(runs.Select(r => r.Rate));
         var p99 = Stats.Median(runs.Select(r => r.P99));
         var errors = runs.Sum(r => r.Errors);

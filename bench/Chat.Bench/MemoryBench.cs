@@ -7,6 +7,11 @@ public static class MemoryBench
 {
     public static async Task RunAsync(Bench bench, Fixtures fx)
     {
+        bench.Processes.Sample("end of the run");
+        var table = new System.Text.StringBuilder("| when | API replica RSS (MiB) | worker RSS (MiB) |\n|---|---|---|\n");
+        foreach (var (when, apiRss, workerRss) in bench.Processes.Samples)
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {when} | {apiRss:N0} | {workerRss:N0} |"));
+        bench.Report.Extra("Memory over the run (resident set of api1 and of the worker):", table.ToString());
         await bench.Broker.WaitDrainedAsync();
         var throughApi = await bench.Db.ScalarAsync(
             "SELECT COUNT(*) FROM messages m JOIN chats c ON c.id = m.chat_id WHERE c.application_id = @app", ("@app", fx.ProductApp));

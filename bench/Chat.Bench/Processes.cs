@@ -45,6 +45,11 @@ public sealed class Processes(Settings settings)
         return (Field("VmRSS:"), Field("VmHWM:"));
     }
 
+    /// <summary>RSS of one API replica and the worker at points of the run, for the memory table.</summary>
+    public List<(string When, double? Api, double? Worker)> Samples { get; } = [];
+
+    public void Sample(string when) => Samples.Add((when, Memory("api1")?.Rss, Memory("worker")?.Rss));
+
     /// <summary>Stops the worker like scripts/dev-down does (SIGTERM to its process group) and waits until it is gone.</summary>
     public async Task StopWorkerAsync()
     {

@@ -9,6 +9,7 @@ await using var broker = new Broker(settings);
 var bench = new Bench(settings, api, new Database(settings), broker, new Processes(settings), new Report(settings));
 
 var fixtures = await Fixtures.CreateAsync(bench);
+bench.Processes.Sample("start (data set up)");
 if (settings.Measures("creation")) await CreationBench.RunAsync(bench, fixtures);
 if (settings.Measures("lag")) await LagBench.RunAsync(bench, fixtures);
 if (settings.Measures("reads")) await ReadBench.RunAsync(bench, fixtures);

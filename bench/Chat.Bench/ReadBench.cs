@@ -45,6 +45,7 @@ public static class ReadBench
         }
 
         await SearchAsync(bench, fx);
+        bench.Processes.Sample("after the read runs");
     }
 
     /// <summary>Measurement 6: only when the search endpoint exists in this build; "n/a" otherwise.</summary>
