@@ -30,19 +30,31 @@ public sealed class Api(Settings settings) : IDisposable
         return (await response.Content.ReadFromJsonAsync<Application>(Json))!.Token;
     }
 
-    public async Task<int> CreateChatAsync(string token)
-    {
-        using var response = await Http.PostAsJsonAsync($"/applications/{token}/chats", new { name = "bench" }, Json);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<Created>(Json))!.Number;
-    }
+    /// <summary>503s that set-up and warm-up calls retried, as a client following Retry-After would.</summary>
+    public int Retried => _retried;
+    private int _retried;
 
-    public async Task<Created> PostMessageAsync(string token, int chat, string body, CancellationToken ct = default)
+    public async Task<int> CreateChatAsync(string token) =>
+        (await PostAsync($"/applications/{token}/chats", new { name = "bench" }, retry: true, CancellationToken.None)).Number;
+
+    /// <param name="retry">Retry a 503 (set-up and warm-ups); measurements count it as a failure instead.</param>
+    public Task<Created> PostMessageAsync(string token, int chat, string body, bool retry = false, CancellationToken ct = default) =>
+        PostAsync($"/applications/{token}/chats/{chat}/messages", new { body }, retry, ct);
+
+    private async Task<Created> PostAsync(string path, object body, bool retry, CancellationToken ct)
     {
-        using var response = await Http.PostAsJsonAsync($"/applications/{token}/chats/{chat}/messages", new { body }, Json, ct);
-        if (response.StatusCode != HttpStatusCode.Created)
-            throw new HttpRequestException($"POST message: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
-        return (await response.Content.ReadFromJsonAsync<Created>(Json, ct))!;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await Http.PostAsJsonAsync(path, body, Json, ct);
+            if (response.StatusCode == HttpStatusCode.Created) return (await response.Content.ReadFromJsonAsync<Created>(Json, ct))!;
+            if (retry && response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
+            {
+                Interlocked.Increment(ref _retried);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+                continue;
+            }
+            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
     }
 
     /// <summary>Runs <paramref name="count"/> calls of <paramref name="call"/> with at most <paramref name="parallel"/> at a time.</summary>
