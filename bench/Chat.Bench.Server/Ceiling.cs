@@ -13,7 +13,11 @@ public static class Ceiling
     public static IHostApplicationBuilder AddCeiling(this IHostApplicationBuilder builder)
     {
         var redis = builder.Configuration.GetConnectionString("Redis") ?? throw new InvalidOperationException("ConnectionStrings:Redis is required");
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        // Like the product's: keep retrying instead of failing for good when the first connect is slow.
+        var options = ConfigurationOptions.Parse(redis);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = options.SyncTimeout = options.AsyncTimeout = 5000;
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         builder.Services.AddSingleton<ConfirmedPublisher>();
         return builder;

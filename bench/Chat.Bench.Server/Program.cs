@@ -11,4 +11,5 @@ var app = builder.Build();
 app.MapCeiling();
 app.MapDirectWrite();
 await app.Services.GetRequiredService<ConfirmedPublisher>().OpenAsync();
+await app.Services.GetRequiredService<StackExchange.Redis.IDatabase>().PingAsync();
 app.Run();
