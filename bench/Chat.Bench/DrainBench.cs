@@ -40,8 +40,11 @@ public static class DrainBench
             Target: Report.Check(rate >= 10_000, "≥ 10,000 msg/s"), Load: load));
         bench.Report.Add(new Row("3", "raw ceiling: multi-row INSERT, 500 rows per statement and transaction, one connection",
             $"{Report.Rate(ceiling, " rows/s")} ({Report.Rate(raws.Min(), "")}–{Report.Rate(raws.Max(), "")})", Load: load));
-        bench.Report.Add(new Row("3", "worker drain ÷ raw ceiling", Report.Ratio(rate / ceiling),
-            Target: Report.Check(rate / ceiling >= 0.5, "≥ 0.50"), Load: load));
+        // Paired like the creation ratio: each drain against the raw run just before it.
+        var ratios = drains.Zip(raws, (d, r) => d.Rate / r).ToList();
+        var ratio = Stats.Median(ratios);
+        bench.Report.Add(new Row("3", $"worker drain ÷ raw ceiling (median of the runs' ratios{CreationBench.Spread(ratios)})", Report.Ratio(ratio),
+            Target: Report.Check(ratio >= 0.5, "≥ 0.50"), Load: load));
         bench.Report.Extra("Where the CPU goes while persisting (CPU milliseconds per message; the bench driver runs the raw INSERTs " +
                            "and polls the row count):", CpuTally.Table(("worker drain", drainCpu), ("raw INSERT ceiling", rawCpu)));
     }
