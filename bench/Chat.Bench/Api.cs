@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Chat.Bench;
+
+/// <summary>The product's HTTP API through nginx, for set-up, warm-ups and the open-loop lag load.</summary>
+public sealed class Api(Settings settings) : IDisposable
+{
+    public HttpClient Http { get; } = new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 256,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
+    {
+        BaseAddress = new Uri(settings.ApiUrl),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public sealed record Created(int Number, DateTime CreatedAt);
+
+    private sealed record Application(string Token);
+
+    public async Task<string> CreateApplicationAsync(string name)
+    {
+        using var response = await Http.PostAsJsonAsync("/applications", new { name }, Json);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Application>(Json))!.Token;
+    }
+
+    /// <summary>503s that set-up and warm-up calls retried, as a client following Retry-After would.</summary>
+    public int Retried => _retried;
+    private int _retried;
+
+    public async Task<int> CreateChatAsync(string token) =>
+        (await PostAsync($"/applications/{token}/chats", new { name = "bench" }, retry: true, CancellationToken.None)).Number;
+
+    /// <param name="retry">Retry a 503 (set-up and warm-ups); measurements count it as a failure instead.</param>
+    public Task<Created> PostMessageAsync(string token, int chat, string body, bool retry = false, CancellationToken ct = default) =>
+        PostAsync($"/applications/{token}/chats/{chat}/messages", new { body }, retry, ct);
+
+    private async Task<Created> PostAsync(string path, object body, bool retry, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await Http.PostAsJsonAsync(path, body, Json, ct);
+            if (response.StatusCode == HttpStatusCode.Created) return (await response.Content.ReadFromJsonAsync<Created>(Json, ct))!;
+            if (retry && response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
+            {
+                Interlocked.Increment(ref _retried);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+                continue;
+            }
+            throw new HttpRequestException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> calls of <paramref name="call"/> with at most <paramref name="parallel"/> at a time.</summary>
+    public static Task ManyAsync(int count, int parallel, Func<int, Task> call) =>
+        Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = parallel },
+            async (i, _) => await call(i));
+
+    public async Task<HttpStatusCode> StatusAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        return response.StatusCode;
+    }
+
+    public void Dispose() => Http.Dispose();
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace Chat.Bench;
+
+/// <summary>Everything a measurement needs.</summary>
+public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broker, Processes Processes, Report Report)
+{
+    public CpuSampler Cpu { get; } = new(Processes);
+
+    public static void Step(string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
+}
+
+/// <summary>
+/// The data every measurement works on. The product application and its chats go through the API; the big
+/// histories are written straight to MySQL, as the worker would have left them, because pushing 1.6 million
+/// messages through the API would take longer than the whole benchmark may.
+/// </summary>
+public sealed record Fixtures(
+    string ProductToken, long ProductApp,
+    string HistoryToken, long HistoryChatRow,
+    string ManyToken,
+    string DirectToken,
+    long DrainApp, IReadOnlyList<(int Number, long Row)> DrainChats)
+{
+    public static async Task<Fixtures> CreateAsync(Bench bench)
+    {
+        var s = bench.Settings;
+        var db = bench.Db;
+        Bench.Step("Creating the product application (through the API) and the generated data sets (SQL) ...");
+        var (productToken, productApp) = ("", 0L);
+        if (s.Measures("creation") || s.Measures("lag") || s.Measures("memory"))
+        {
+            productToken = await bench.Api.CreateApplicationAsync("bench");
+            productApp = await db.ApplicationIdAsync(productToken);
+            await bench.Api.CreateChatAsync(productToken); // chat 1: the single-chat write load
+        }
+
+        var history = await db.CreateApplicationAsync("bench history", 1);
+        var historyChat = await db.ChatRowAsync(history.Id, 1);
+        var many = await db.CreateApplicationAsync("bench many chats", s.ManyChats);
+        if (s.Measures("reads"))
+        {
+            var clock = Stopwatch.StartNew();
+            await db.GenerateMessagesAsync(history.Id, [(1, historyChat)], s.HistoryMessages);
+            await db.GenerateMessagesAsync(many.Id, await RowsAsync(db, many.Id, s.ManyChats), s.MessagesPerChat);
+            var generated = s.HistoryMessages + s.ManyChats * s.MessagesPerChat;
+            bench.Report.Note($"Set-up: {generated:N0} messages generated with SQL in {clock.Elapsed.TotalSeconds:0} s " +
+                              $"(one chat of {s.HistoryMessages:N0}; {s.ManyChats:N0} chats of {s.MessagesPerChat}).");
+        }
+
+        var direct = await db.CreateApplicationAsync("bench direct", 100);
+        var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs);
+        var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs);
+        return new Fixtures(productToken, productApp, history.Token, historyChat, many.Token, direct.Token, drain.Id, drainChats);
+    }
+
+    private static async Task<List<(int Number, long Row)>> RowsAsync(Database db, long applicationId, int chats)
+    {
+        await using var connection = await db.OpenAsync();
+        await using var command = new MySqlConnector.MySqlCommand("SELECT number, id FROM chats WHERE application_id = @app ORDER BY number", connection);
+        command.Parameters.AddWithValue("@app", applicationId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(int, long)>(chats);
+        while (await reader.ReadAsync()) rows.Add((reader.GetInt32(0), reader.GetInt64(1)));
+        return rows;
+    }
+}

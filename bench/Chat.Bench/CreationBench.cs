@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text;
+
+namespace Chat.Bench;
+
+/// <summary>
+/// Measurements 1, 2, 7 (creation) and 8: closed-loop wrk at 64 connections against the product, the ceiling
+/// and the direct-write baseline, interleaved run by run so that background load hits all of them alike.
+/// </summary>
+public static class CreationBench
+{
+    public static async Task RunAsync(Bench bench, Fixtures fx)
+    {
+        var s = bench.Settings;
+        var productChats = $"/applications/{fx.ProductToken}/chats";
+        var directChats = $"/direct/applications/{fx.DirectToken}/chats";
+        Task<WrkResult> Product(int chats) => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post", productChats, $"{chats}");
+        Task<WrkResult> Ceiling() => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", "/ceiling/chats", "1");
+        Task<WrkResult> Direct(int chats) => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", directChats, $"{chats}");
+        Task<WrkResult> Chats() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-chat", productChats);
+        Task Drained() => bench.Broker.WaitDrainedAsync();
+        Task PurgeCeiling() => bench.Broker.PurgeAsync(Broker.CeilingQueue);
+
+        Bench.Step("Warming up every endpoint (3 s each, not reported) ...");
+        await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post", productChats, "1");
+        await Drained();
+        await Wrk.RunAsync(s.BenchUrl, s.Connections, 3, "post", "/ceiling/chats", "1");
+        await PurgeCeiling();
+        await Wrk.RunAsync(s.BenchUrl, s.Connections, 3, "post", directChats, "1");
+        await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post-chat", productChats);
+        await Drained();
+
+        Bench.Step($"Creation at {s.Connections} connections: product, ceiling, chats, direct write; {s.Runs} rounds of {s.WriteSeconds} s ...");
+        var load = Report.LoadNow();
+        var product = new List<WrkResult>();
+        var ceiling = new List<WrkResult>();
+        var chats = new List<WrkResult>();
+        var direct = new List<WrkResult>();
+        var productCpu = new CpuTally();
+        var ceilingCpu = new CpuTally();
+        for (var round = 0; round < s.Runs; round++)
+        {
+            var before = productCpu.Start(bench.Cpu);
+            var result = await Product(1);
+            await Drained(); // the worker's share of these messages is part of their cost
+            productCpu.Stop(bench.Cpu, before, result.Requests);
+            product.Add(result);
+
+            before = ceilingCpu.Start(bench.Cpu);
+            result = await Ceiling();
+            ceilingCpu.Stop(bench.Cpu, before, result.Requests);
+            ceiling.Add(result);
+            await PurgeCeiling();
+
+            chats.Add(await Chats());
+            await Drained();
+            direct.Add(await Direct(1));
+            await Task.Delay(2000); // requests still waiting for the row lock finish or are cancelled
+        }
+        var productSeries = new WrkSeries(product, load);
+        var ceilingSeries = new WrkSeries(ceiling, load);
+        Add(bench, "1", "create message, 1 chat (product, through nginx)", productSeries);
+        Add(bench, "1", "create chat, 1 application (product)", new WrkSeries(chats, load));
+        Add(bench, "2", "ceiling: Redis INCR + persistent publish awaiting its confirm (bench server, own nginx)", ceilingSeries);
+        // Paired: each round's product run against the ceiling run right after it, so a burst of background load
+        // moves both sides of a pair; the median of the pairs.
+        var ratios = product.Zip(ceiling, (p, c) => p.PerSecond / c.PerSecond).ToList();
+        var ratio = Stats.Median(ratios);
+        bench.Report.Add(new Row("2", $"product message creation ÷ ceiling (median of the rounds' ratios{Spread(ratios)})", Report.Ratio(ratio),
+            Target: Report.Check(ratio >= 0.7, "≥ 0.70"), Load: load));
+        Add(bench, "8", "baseline: direct write (SELECT … FOR UPDATE + INSERT + COMMIT in the request), 1 chat", new WrkSeries(direct, load));
+        bench.Report.Extra("Where the CPU goes while creating messages (CPU milliseconds per request, all runs; the product's row " +
+                           "includes the worker persisting them; shared services also serve other users of this machine):",
+            CpuTally.Table(("product: create message", productCpu), ("ceiling", ceilingCpu)));
+
+        await GrowthAsync(bench, fx, Product, Direct);
+        bench.Processes.Sample("after the creation runs");
+    }
+
+    /// <summary>Measurement 7 (creation): the same load spread over 100 and 10,000 active chats.</summary>
+    private static async Task GrowthAsync(Bench bench, Fixtures fx, Func<int, Task<WrkResult>> product, Func<int, Task<WrkResult>> direct)
+    {
+        var s = bench.Settings;
+        await bench.Broker.WaitDrainedAsync();
+        var existing = (int)await bench.Db.ScalarAsync("SELECT COALESCE(MAX(number), 0) FROM chats WHERE application_id = @app", ("@app", fx.ProductApp));
+        if (existing < s.ManyChats)
+        {
+            Bench.Step($"Creating chats {existing + 1}..{s.ManyChats} through the API ...");
+            await Api.ManyAsync(s.ManyChats - existing, s.Connections, _ => bench.Api.CreateChatAsync(fx.ProductToken));
+        }
+        // Every chat's first message reserves a block of numbers in MySQL (docs/decisions/0003): done once here,
+        // so the runs measure steady state rather than first messages.
+        Bench.Step($"Warming up: one message in each of chats 1..{s.ManyChats} ...");
+        await Api.ManyAsync(s.ManyChats, s.Connections, chat => bench.Api.PostMessageAsync(fx.ProductToken, chat, "warm-up", retry: true));
+        if (bench.Api.Retried > 0)
+            bench.Report.Note($"Set-up and warm-up calls got {bench.Api.Retried:N0} answers 503 and retried them (see the API logs).");
+        await bench.Broker.WaitDrainedAsync();
+
+        foreach (var chats in new[] { 100, s.ManyChats })
+        {
+            Bench.Step($"Creation over {chats:N0} active chats ...");
+            var series = await Wrk.SeriesAsync(s.Runs, () => product(chats), () => bench.Broker.WaitDrainedAsync());
+            Add(bench, "7", $"create message, random chat of {chats:N0} (product)", series);
+        }
+        Bench.Step("Direct write over 100 chats ...");
+        Add(bench, "8", "baseline: direct write, random chat of 100", await Wrk.SeriesAsync(s.Runs, () => direct(100)));
+    }
+
+    public static string Spread(IReadOnlyList<double> ratios) =>
+        ratios.Count > 1 ? $": {string.Join(", ", ratios.Select(Report.Ratio))}" : "";
+
+    private static void Add(Bench bench, string id, string measurement, WrkSeries series) =>
+        bench.Report.Add(new Row(id, measurement, series.Describe(), Report.Ms(series.P50Us), Report.Ms(series.P99Us), Load: series.Load));
+}
+
+/// <summary>CPU seconds per process group summed over runs, and the requests they served.</summary>
+public sealed class CpuTally
+{
+    private readonly Dictionary<string, double> _seconds = CpuSampler.Groups.ToDictionary(g => g, _ => 0.0);
+    private double _machine;
+    private double _wall;
+    private long _requests;
+
+    public (Dictionary<string, double> Groups, double Machine, DateTime At) Start(CpuSampler cpu) =>
+        (cpu.Snapshot(), CpuSampler.MachineBusySeconds(), DateTime.UtcNow);
+
+    public void Stop(CpuSampler cpu, (Dictionary<string, double> Groups, double Machine, DateTime At) before, long requests)
+    {
+        var after = cpu.Snapshot();
+        foreach (var group in CpuSampler.Groups) _seconds[group] += after[group] - before.Groups[group];
+        _machine += CpuSampler.MachineBusySeconds() - before.Machine;
+        _wall += (DateTime.UtcNow - before.At).TotalSeconds;
+        _requests += requests;
+    }
+
+    public static string Table(params (string Name, CpuTally Tally)[] columns)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"| process | {string.Join(" | ", columns.Select(c => c.Name))} |");
+        text.AppendLine($"|---|{string.Concat(columns.Select(_ => "---|"))}");
+        string Ms(CpuTally t, double seconds) => t._requests == 0 ? "n/a" : (seconds * 1000 / t._requests).ToString("0.000", CultureInfo.InvariantCulture);
+        foreach (var group in CpuSampler.Groups)
+            text.AppendLine($"| {group} | {string.Join(" | ", columns.Select(c => Ms(c.Tally, c.Tally._seconds[group])))} |");
+        text.AppendLine($"| **sum of the above** | {string.Join(" | ", columns.Select(c => Ms(c.Tally, c.Tally._seconds.Values.Sum())))} |");
+        text.AppendLine($"| whole machine (other users too) | {string.Join(" | ", columns.Select(c => Ms(c.Tally, c.Tally._machine)))} |");
+        text.AppendLine($"| machine busy (of {Environment.ProcessorCount} cores) | {string.Join(" | ", columns.Select(c =>
+            (c.Tally._machine / c.Tally._wall / Environment.ProcessorCount).ToString("P0", CultureInfo.InvariantCulture)))} |");
+        return text.ToString();
+    }
+}

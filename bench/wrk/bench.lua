@@ -1,0 +1,54 @@
+-- Requests for wrk (Debian's wrk 4.1, LuaJIT). Arguments after `--`:
+--   post-chat  <path>                     POST <path> (chat creation)
+--   post       <prefix> <chats>           POST <prefix>/<chat>/messages, chat random in 1..chats
+--   get        <prefix> <chats> <before>  GET  <prefix>/<chat>/messages?limit=50[&before=…]; before is
+--                                         "none", a number (the same page every time) or "random:<max>"
+--   search     <prefix> <chats> <q>       GET  <prefix>/<chat>/messages/search?q=<q>&limit=50
+-- done() prints one line `WRK_RESULT {json}` that bench/Chat.Bench parses.
+
+local mode, prefix, chats, option
+local json = { ["Content-Type"] = "application/json" }
+local message = '{"body":"benchmark message: the quick brown fox jumps over the lazy dog"}'
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_index", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  mode, prefix, chats, option = args[1], args[2], tonumber(args[3] or "1"), args[4]
+  math.randomseed(os.time() * 1000 + (thread_index or 0))
+end
+
+local function chat()
+  return math.random(1, chats)
+end
+
+function request()
+  counter = counter + 1
+  if mode == "post-chat" then
+    return wrk.format("POST", prefix, json, '{"name":"benchmark chat"}')
+  elseif mode == "post" then
+    return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", json, message)
+  elseif mode == "get" then
+    local path = prefix .. "/" .. chat() .. "/messages?limit=50"
+    if option ~= "none" then
+      local max = option:match("^random:(%d+)$")
+      path = path .. "&before=" .. (max and math.random(51, tonumber(max)) or option)
+    end
+    return wrk.format("GET", path)
+  elseif mode == "search" then
+    return wrk.format("GET", prefix .. "/" .. chat() .. "/messages/search?limit=50&q=" .. option)
+  end
+  error("unknown mode " .. tostring(mode))
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests":%d,"duration_us":%d,"p50_us":%.0f,"p90_us":%.0f,"p99_us":%.0f,"max_us":%.0f,"status_errors":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
