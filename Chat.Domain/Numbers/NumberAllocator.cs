@@ -36,13 +36,16 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
 
     /// <param name="counter">The Redis key of the scope's counter (see <see cref="Redis.RedisKeys"/>).</param>
     /// <param name="scope">The durable name of the same scope in <c>number_blocks</c>.</param>
+    /// <exception cref="TimeoutException">No block could be reserved in time (a 503 for the client).</exception>
     public async Task<int> NextAsync(RedisKey counter, string scope, CancellationToken ct = default)
     {
-        for (var attempt = 0; ; attempt++)
+        // Long enough to outlast a reservation lock left by a replica that died holding it (LockTime).
+        var deadline = DateTime.UtcNow + LockTime + TimeSpan.FromSeconds(1);
+        while (true)
         {
             var number = await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, ct);
             if (number is not null) return number.Value;
-            if (attempt > 50) throw new InvalidOperationException($"Could not reserve numbers for {scope}.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Could not reserve numbers for {scope} in time.");
         }
     }
 

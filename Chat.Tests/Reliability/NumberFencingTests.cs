@@ -7,9 +7,10 @@ using StackExchange.Redis;
 namespace Chat.Tests.Reliability;
 
 /// <summary>
-/// Redis can come back with older data than it acknowledged — a failover to a lagging replica, a host crash
-/// with <c>appendfsync everysec</c> — and then holds a counter below numbers already handed out. A block
-/// installed by an earlier run of the server must never be used again (docs/decisions/0003).
+/// Numbers when something dies at the wrong moment (docs/decisions/0003). Redis can come back with older data
+/// than it acknowledged — a failover to a lagging replica, a host crash with <c>appendfsync everysec</c> — and
+/// then holds a counter below numbers already handed out: a block installed by an earlier run of the server
+/// must never be used again. And a replica that dies while reserving a block leaves its lock behind.
 /// </summary>
 public sealed class NumberFencingTests
 {
@@ -34,5 +35,23 @@ public sealed class NumberFencingTests
         var after = await PostAsync();
         Assert.That(after, Is.GreaterThan(3), "no number handed out before is handed out again");
         Assert.That(after, Is.EqualTo(1001), "the next block above the durable mark");
+    }
+
+    [Test]
+    public async Task AReservationLockLeftByADeadReplicaDelaysTheFirstNumberButDoesNotFailIt()
+    {
+        await using var api = new ApiFactory();
+        var client = api.CreateClient();
+        var token = await api.CreateApplicationAsync();
+        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        // A replica killed while it reserved the chat's first block leaves the lock until it expires.
+        var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
+            await redis.GetDatabase().StringSetAsync(RedisKeys.MessageNumbers(app, 1).Append(":reserving"), "a-dead-replica", TimeSpan.FromSeconds(2));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var created = await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "m" })).ShouldBeAsync(HttpStatusCode.Created);
+        Assert.That(created.GetProperty("number").GetInt32(), Is.EqualTo(1));
+        Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1)), "it waited for the lock to expire");
     }
 }

@@ -31,6 +31,9 @@ public static class Verify
         var unavailable = records.Where(r => r.Status == 503).ToList();
         table.Add("503 answers", $"{unavailable.Count}", unavailable.Count == 0 ? "" :
             $"without Retry-After {unavailable.Count(r => r.RetryAfter is null)}, slowest {unavailable.Max(r => r.Ms) / 1000:0.0} s");
+        // A dependency that is down is a 503; any other 5xx is a bug.
+        var bugs = records.Where(r => r.Status >= 500 && r.Status != 503).ToList();
+        table.Add("other 5xx answers (bugs)", $"{bugs.Count}", string.Join(" ", bugs.Take(5).Select(r => $"{r.Op} {r.Status}@{r.T:0}s")), Judge(bugs.Count == 0));
         var indeterminate = records.Where(r => r.Outcome == "indeterminate").ToList();
         table.Add("no answer in 30 s", $"{indeterminate.Count}", indeterminate.Count == 0 ? "" : $"at t = {string.Join(", ", indeterminate.Select(r => $"{r.T:0}").Distinct().Take(10))} s");
 
@@ -81,7 +84,7 @@ public static class Verify
         table.Add("chats_count / messages_count stale", $"{db.StaleApplications} / {db.StaleChats}",
             $"of {tokens.Count} applications / {db.Chats.Count} chats, after one reconcile run (marks lost in FLUSHALL are expected to stay stale)");
 
-        var pass = lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
+        var pass = bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes";
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);
