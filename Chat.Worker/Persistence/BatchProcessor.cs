@@ -99,8 +99,11 @@ public sealed partial class BatchProcessor(
         return total;
     }
 
-    private static bool IsTransient(MySqlException e) => e.IsTransient || e.ErrorCode is MySqlErrorCode.UnableToConnectToHost
-        or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
+    // A connection that broke mid-statement ("Failed to read the result set" while MariaDB shut down) is as
+    // transient as one that cannot be opened: otherwise a batch of one would be dead-lettered for it.
+    private static bool IsTransient(MySqlException e) => e.IsTransient || e.InnerException is IOException or System.Net.Sockets.SocketException
+        || e.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError
+            or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
 
     /// <summary>The message's chat is not persisted yet: send it round the retry queue instead of blocking the batch.</summary>
     private async Task WaitAsync(Command command, int waits, CancellationToken ct)

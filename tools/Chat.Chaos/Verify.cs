@@ -84,6 +84,12 @@ public static class Verify
         table.Add("chats_count / messages_count stale", $"{db.StaleApplications} / {db.StaleChats}",
             $"of {tokens.Count} applications / {db.Chats.Count} chats, after one reconcile run (marks lost in FLUSHALL are expected to stay stale)");
 
+        // The evidence for every loss: what the client was told, what the row holds instead.
+        foreach (var r in lost.Take(20))
+            table.Add($"  lost: {r.App[..6]}… chat {r.Chat} #{r.Number}", $"{r.T:0.0}s",
+                $"answered body '{r.Body}', edits [{string.Join(", ", edits[(r.App, r.Chat, r.Number!.Value)].Select(e => $"{e.Body} {e.Status}@{e.T:0.0}s"))}], " +
+                $"row: {(db.Rows.TryGetValue((r.App, r.Chat, r.Number!.Value), out var row) ? row : "none")}");
+
         var pass = bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes";
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
@@ -145,6 +151,8 @@ public static class Verify
     {
         public HashSet<(string App, int Chat)> Chats { get; } = [];
         public Dictionary<(string App, int Chat, int Number), string> Messages { get; } = [];
+        /// <summary>The whole row, for the report of a loss.</summary>
+        public Dictionary<(string App, int Chat, int Number), string> Rows { get; } = [];
         public int StaleApplications { get; private set; }
         public int StaleChats { get; private set; }
 
@@ -165,11 +173,17 @@ public static class Verify
             await using (var reader = await command.ExecuteReaderAsync())
                 while (await reader.ReadAsync()) db.Chats.Add((reader.GetString(0), reader.GetInt32(1)));
             await using (var command = Command($"""
-                SELECT a.token, c.number, m.number, m.body FROM messages m JOIN chats c ON c.id = m.chat_id
-                JOIN applications a ON a.id = c.application_id WHERE a.token IN ({inList})
+                SELECT a.token, c.number, m.number, m.body, HEX(m.uid), m.created_at, m.updated_at, m.deleted_at FROM messages m
+                JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token IN ({inList})
                 """))
             await using (var reader = await command.ExecuteReaderAsync())
-                while (await reader.ReadAsync()) db.Messages[(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2))] = reader.GetString(3);
+                while (await reader.ReadAsync())
+                {
+                    var key = (reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+                    db.Messages[key] = reader.GetString(3);
+                    db.Rows[key] = $"'{reader.GetString(3)}' uid {reader.GetString(4)} created {reader.GetDateTime(5):HH:mm:ss.ffffff} " +
+                                   $"updated {reader.GetDateTime(6):HH:mm:ss.ffffff}{(reader.IsDBNull(7) ? "" : " DELETED")}";
+                }
             await using (var command = Command($"""
                 SELECT COUNT(*) FROM applications a WHERE a.token IN ({inList})
                 AND a.chats_count <> (SELECT COUNT(*) FROM chats c WHERE c.application_id = a.id AND c.deleted_at IS NULL)
