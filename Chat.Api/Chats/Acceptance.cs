@@ -6,8 +6,9 @@ namespace Chat.Api.Chats;
 
 /// <summary>
 /// The write path of chats and messages: make the new state readable (pending in Redis), then publish it and
-/// wait for the broker's confirm. If the broker does not confirm, the pending state is taken back and the
-/// request fails with 503, so nothing is shown or acknowledged that the worker will not persist.
+/// wait for the broker's confirm. If the broker does not confirm, the pending set is put back as it was (the
+/// state this one replaced, if any) and the request fails with 503, so nothing is shown or acknowledged that the
+/// worker will not persist, and nothing accepted earlier disappears.
 /// </summary>
 public sealed class Acceptance(PendingStore pending, CommandPublisher publisher)
 {
@@ -22,14 +23,14 @@ public sealed class Acceptance(PendingStore pending, CommandPublisher publisher)
     private async Task AcceptAsync<T>(StackExchange.Redis.RedisKey scope, int number, T state, DateTime updatedAt, bool deleted,
         Command command, CancellationToken ct)
     {
-        await pending.PutAsync(scope, number, state, updatedAt, deleted);
+        var put = await pending.PutAsync(scope, number, state, updatedAt, deleted);
         try
         {
             await publisher.PublishAsync(command, ct);
         }
         catch (BrokerUnavailableException)
         {
-            await pending.RemoveIfUnchangedAsync(scope, [(number, updatedAt)]);
+            if (put is not null) await pending.TakeBackAsync(put);
             throw;
         }
     }

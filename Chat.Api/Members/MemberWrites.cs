@@ -9,7 +9,7 @@ namespace Chat.Api.Members;
 /// <summary>
 /// The write path of members and receipts, like that of chats and messages (docs/decisions/0004): make the new
 /// states readable in Redis, publish the command and wait for the broker's confirm; without a confirm the pending
-/// states are taken back and the request fails with 503.
+/// states are put back as they were and the request fails with 503.
 /// </summary>
 public sealed class MemberWrites(PendingStore pending, MemberStore store, CommandPublisher publisher)
 {
@@ -17,16 +17,16 @@ public sealed class MemberWrites(PendingStore pending, MemberStore store, Comman
     public async Task AcceptNewChatAsync(ChatState chat, IReadOnlyList<MemberState> members, CancellationToken ct)
     {
         var chats = RedisKeys.PendingChats(chat.ApplicationId);
-        await pending.PutAsync(chats, chat.Number, chat, chat.UpdatedAt, deleted: false);
-        await store.PutAsync(chat.ApplicationId, chat.Number, members);
+        var put = await pending.PutAsync(chats, chat.Number, chat, chat.UpdatedAt, deleted: false);
+        var membersPut = await store.PutAsync(chat.ApplicationId, chat.Number, members);
         try
         {
             await publisher.PublishAsync(new ChatChanged(Guid.NewGuid(), Change.Created, chat, members), ct);
         }
         catch (BrokerUnavailableException)
         {
-            await store.ReleaseAsync(chat.ApplicationId, chat.Number, members);
-            await pending.RemoveIfUnchangedAsync(chats, [(chat.Number, chat.UpdatedAt)]);
+            await store.TakeBackAsync(membersPut);
+            if (put is not null) await pending.TakeBackAsync(put);
             throw;
         }
     }
@@ -34,14 +34,14 @@ public sealed class MemberWrites(PendingStore pending, MemberStore store, Comman
     /// <summary>Members added to or removed from an existing chat.</summary>
     public async Task AcceptAsync(long applicationId, int chatNumber, IReadOnlyList<MemberState> members, CancellationToken ct)
     {
-        await store.PutAsync(applicationId, chatNumber, members);
+        var put = await store.PutAsync(applicationId, chatNumber, members);
         try
         {
             await publisher.PublishAsync(new MembersChanged(Guid.NewGuid(), applicationId, chatNumber, members), ct);
         }
         catch (BrokerUnavailableException)
         {
-            await store.ReleaseAsync(applicationId, chatNumber, members);
+            await store.TakeBackAsync(put);
             throw;
         }
     }

@@ -27,25 +27,49 @@ public sealed class MemberStore(IDatabase redis)
 
     // KEYS: chat's pending members, then (user's pending chats, its index) per member.
     // ARGV: chat number, ttl, then (user, version, json) per member. An older state never replaces a newer one.
+    // Returns, per member, the chat's entry it replaced ('' if none), for TakeBackScript.
     private const string PutScript = """
         local function put(hash, field, version, value)
           local current = redis.call('HGET', hash, field)
           if current and tonumber(string.sub(current, 1, string.find(current, '|', 1, true) - 1)) > tonumber(version) then
-            return
+            return current
           end
           redis.call('HSET', hash, field, value)
+          return current or ''
         end
-        local chat, ttl = ARGV[1], ARGV[2]
+        local chat, ttl, replaced = ARGV[1], ARGV[2], {}
         for i = 0, (#ARGV - 2) / 3 - 1 do
           local user, version = ARGV[3 + 3 * i], ARGV[4 + 3 * i]
           local value = version .. '|' .. ARGV[5 + 3 * i]
-          put(KEYS[1], user, version, value)
+          replaced[i + 1] = put(KEYS[1], user, version, value)
           put(KEYS[2 + 2 * i], chat, version, value)
           redis.call('ZADD', KEYS[3 + 2 * i], chat, chat)
           redis.call('EXPIRE', KEYS[2 + 2 * i], ttl)
           redis.call('EXPIRE', KEYS[3 + 2 * i], ttl)
         end
         redis.call('EXPIRE', KEYS[1], ttl)
+        return replaced
+        """;
+
+    // KEYS: as PutScript. ARGV: chat number, then (user, version, replaced) per member. Where the entry is still
+    // the one put, puts back what it replaced, or removes it.
+    private const string TakeBackScript = """
+        local function restore(hash, field, version, replaced)
+          local current = redis.call('HGET', hash, field)
+          if not current or string.sub(current, 1, string.find(current, '|', 1, true) - 1) ~= version then return false end
+          if replaced == '' then
+            redis.call('HDEL', hash, field)
+            return true
+          end
+          redis.call('HSET', hash, field, replaced)
+          return false
+        end
+        local chat = ARGV[1]
+        for i = 0, (#ARGV - 1) / 3 - 1 do
+          local user, version, replaced = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
+          restore(KEYS[1], user, version, replaced)
+          if restore(KEYS[2 + 2 * i], chat, version, replaced) then redis.call('ZREM', KEYS[3 + 2 * i], chat) end
+        end
         return 0
         """;
 
@@ -103,21 +127,43 @@ public sealed class MemberStore(IDatabase redis)
         return result
         """;
 
-    /// <summary>Stores new member states of one chat as pending, unless a newer state of the same member is already there.</summary>
-    public Task PutAsync(long applicationId, int chatNumber, IReadOnlyCollection<MemberState> members)
+    /// <summary>
+    /// Stores new member states of one chat as pending, unless a newer state of the same member is already there.
+    /// Returns what they replaced, for <see cref="TakeBackAsync"/>.
+    /// </summary>
+    public async Task<MembersPut> PutAsync(long applicationId, int chatNumber, IReadOnlyList<MemberState> members)
     {
-        var keys = new List<RedisKey> { RedisKeys.PendingMembers(applicationId, chatNumber) };
+        var keys = Keys(applicationId, chatNumber, members);
         var args = new List<RedisValue> { chatNumber, (long)Lifetime.TotalSeconds };
         foreach (var member in members)
         {
-            keys.Add(RedisKeys.PendingUserChats(applicationId, member.UserId));
-            keys.Add(IndexOf(RedisKeys.PendingUserChats(applicationId, member.UserId)));
             args.Add(member.UserId);
             args.Add(PendingStore.Version(member.UpdatedAt));
             args.Add(JsonSerializer.Serialize(member, CommandJson.Options));
         }
-        return redis.ScriptEvaluateAsync(PutScript, keys.ToArray(), args.ToArray());
+        var replaced = (RedisResult[])(await redis.ScriptEvaluateAsync(PutScript, keys, args.ToArray()))!;
+        return new MembersPut(applicationId, chatNumber, members, replaced.Select(r => (string)r!).ToList());
     }
+
+    /// <summary>
+    /// The broker never confirmed these states: put back the pending states they replaced (a member who joined and
+    /// is not persisted yet must not vanish when their leaving fails), or remove them. Newer states stay.
+    /// </summary>
+    public Task TakeBackAsync(MembersPut put)
+    {
+        var args = new List<RedisValue> { put.ChatNumber };
+        for (var i = 0; i < put.Members.Count; i++)
+        {
+            args.Add(put.Members[i].UserId);
+            args.Add(PendingStore.Version(put.Members[i].UpdatedAt));
+            args.Add(put.Replaced[i]);
+        }
+        return redis.ScriptEvaluateAsync(TakeBackScript, Keys(put.ApplicationId, put.ChatNumber, put.Members), args.ToArray());
+    }
+
+    private static RedisKey[] Keys(long applicationId, int chatNumber, IEnumerable<MemberState> members) =>
+        members.SelectMany(m => new[] { RedisKeys.PendingUserChats(applicationId, m.UserId), IndexOf(RedisKeys.PendingUserChats(applicationId, m.UserId)) })
+            .Prepend(RedisKeys.PendingMembers(applicationId, chatNumber)).ToArray();
 
     /// <summary>
     /// After the worker persisted these states (or the broker refused them): forget the pending copies that are
@@ -194,6 +240,9 @@ public sealed class MemberStore(IDatabase redis)
     private static MemberState Parse(string value) =>
         JsonSerializer.Deserialize<MemberState>(value.AsSpan(value.IndexOf('|') + 1), CommandJson.Options)!;
 }
+
+/// <summary>Member states stored as pending, and the chat's raw entries they replaced there ("" if none).</summary>
+public sealed record MembersPut(long ApplicationId, int ChatNumber, IReadOnlyList<MemberState> Members, IReadOnlyList<string> Replaced);
 
 /// <param name="Pending">Member states accepted but not yet persisted.</param>
 /// <param name="Cursors">Receipt cursors as last reported, by user (may be ahead of both states).</param>

@@ -27,7 +27,21 @@ public sealed class PendingStore(IDatabase redis)
         redis.call('ZADD', @index, @number, @number)
         redis.call('EXPIRE', @hash, @ttl)
         redis.call('EXPIRE', @index, @ttl)
-        return 1
+        return current or ''
+        """);
+
+    // Puts back what a put replaced, if the entry is still the one that put stored.
+    private static readonly LuaScript TakeBack = LuaScript.Prepare("""
+        local current = redis.call('HGET', @hash, @number)
+        if current and string.sub(current, 1, string.find(current, '|', 1, true) - 1) == @version then
+          if @replaced == '' then
+            redis.call('HDEL', @hash, @number)
+            redis.call('ZREM', @index, @number)
+          else
+            redis.call('HSET', @hash, @number, @replaced)
+          end
+        end
+        return 0
         """);
 
     // ARGV: number, version, number, version, ...: removes each entry still at exactly that version.
@@ -53,16 +67,29 @@ public sealed class PendingStore(IDatabase redis)
         return redis.call('HMGET', @hash, unpack(numbers))
         """);
 
-    /// <summary>Stores <paramref name="state"/> unless a newer or deleted state is already pending; true if stored.</summary>
-    public async Task<bool> PutAsync<T>(RedisKey hash, int number, T state, DateTime updatedAt, bool deleted)
+    /// <summary>
+    /// Stores <paramref name="state"/> unless a newer or deleted state is already pending. Returns what it replaced,
+    /// for <see cref="TakeBackAsync"/>, or null if it stored nothing.
+    /// </summary>
+    public async Task<PendingPut?> PutAsync<T>(RedisKey hash, int number, T state, DateTime updatedAt, bool deleted)
     {
         var value = $"{Version(updatedAt)}|{(deleted ? 'D' : 'L')}|{JsonSerializer.Serialize(state, CommandJson.Options)}";
-        var stored = await redis.ScriptEvaluateAsync(Put, new
+        var replaced = await redis.ScriptEvaluateAsync(Put, new
         {
             hash, index = IndexOf(hash), number, version = Version(updatedAt), value, ttl = (long)Lifetime.TotalSeconds,
         });
-        return (long)stored == 1;
+        return replaced.IsNull ? null : new PendingPut(hash, number, Version(updatedAt), (string)replaced!);
     }
+
+    /// <summary>
+    /// The broker never confirmed the put state: put back the pending state it replaced (an edit of a message that
+    /// is not persisted yet must not hide the message), or remove it if it replaced none. A newer state stays.
+    /// </summary>
+    public Task TakeBackAsync(PendingPut put) =>
+        redis.ScriptEvaluateAsync(TakeBack, new
+        {
+            hash = put.Hash, index = IndexOf(put.Hash), number = put.Number, version = put.Version, replaced = put.Replaced,
+        });
 
     public async Task<PendingEntry<T>?> GetAsync<T>(RedisKey hash, int number)
     {
@@ -101,3 +128,6 @@ public sealed class PendingStore(IDatabase redis)
 }
 
 public sealed record PendingEntry<T>(T State, bool Deleted);
+
+/// <summary>A state stored in a pending set, and the raw entry it replaced there ("" if none).</summary>
+public sealed record PendingPut(RedisKey Hash, int Number, long Version, string Replaced);

@@ -61,11 +61,7 @@ public sealed partial class WorkerReliabilityTests
             if ((await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
                 accepted++;
 
-        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
-        // The broker refuses this vhost as if it were down, without disturbing anything else on it.
-        await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":0}""");
-        await RabbitMqCtlAsync("close_all_connections", "--vhost", vhost, "test: broker away");
-        try
+        await WhileTheBrokerIsAwayAsync(async () =>
         {
             for (var i = 0; i < 5; i++)
             {
@@ -76,11 +72,7 @@ public sealed partial class WorkerReliabilityTests
                 Assert.That(response.Headers.RetryAfter, Is.Not.Null);
                 Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(6)), "fails fast, never hangs");
             }
-        }
-        finally
-        {
-            await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":-1}""");
-        }
+        });
 
         for (var i = 0; i < 10; i++)
         {
@@ -94,6 +86,54 @@ public sealed partial class WorkerReliabilityTests
         }
         await using (await WorkerHost.StartAsync())
             Assert.That(await WorkerHost.WaitForMessagesAsync(token, accepted), Is.EqualTo(accepted), "every 201 persisted, nothing else");
+    }
+
+    [Test]
+    public async Task AChangeTheBrokerRefusedLeavesWhatWasAcceptedBeforeVisible()
+    {
+        // No worker runs: the chat, its members and the message stay pending in Redis, so only the pending set shows them.
+        var token = await _api.CreateApplicationAsync();
+        var chats = $"/applications/{token}/chats";
+        await (await _client.PostAsJsonAsync(chats, new { name = "accepted", members = new[] { "alice", "bob" } })).ShouldBeAsync(HttpStatusCode.Created);
+        await (await _client.PostAsJsonAsync($"{chats}/1/messages", new { body = "accepted" })).ShouldBeAsync(HttpStatusCode.Created);
+
+        await WhileTheBrokerIsAwayAsync(async () =>
+        {
+            foreach (var refused in new[]
+                     {
+                         await _client.PatchAsJsonAsync($"{chats}/1/messages/1", new { body = "refused" }),
+                         await _client.DeleteAsync($"{chats}/1/messages/1"),
+                         await _client.PatchAsJsonAsync($"{chats}/1", new { name = "refused" }),
+                         await _client.DeleteAsync($"{chats}/1/members/alice"),
+                     })
+                await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
+        });
+
+        var message = await (await _client.GetAsync($"{chats}/1/messages/1")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That(message.GetProperty("body").GetString(), Is.EqualTo("accepted"), "a refused edit or deletion hides nothing");
+        var chat = await (await _client.GetAsync($"{chats}/1")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That(chat.GetProperty("name").GetString(), Is.EqualTo("accepted"));
+        await (await _client.GetAsync($"{chats}/1/members/alice")).ShouldBeAsync(HttpStatusCode.OK);
+
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1), Is.EqualTo(1));
+        Assert.That(await Database.MessagesAsync(token), Is.EqualTo(new[] { (1, 1, "accepted") }));
+    }
+
+    /// <summary>The broker refuses this vhost as if it were down, without disturbing anything else on it.</summary>
+    private static async Task WhileTheBrokerIsAwayAsync(Func<Task> action)
+    {
+        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
+        await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":0}""");
+        await RabbitMqCtlAsync("close_all_connections", "--vhost", vhost, "test: broker away");
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":-1}""");
+        }
     }
 
     [Test]
