@@ -1,9 +1,10 @@
 using Chat.Domain.Messaging;
+using Chat.Worker.Queueing;
 
 namespace Chat.Worker.Persistence;
 
 /// <summary>One command as the broker delivered it; the body is copied because the client reuses its buffer.</summary>
-public sealed record Delivery(ulong Tag, byte[] Body, bool Redelivered, int Waits)
+public sealed record Delivery(ulong Tag, byte[] Body, bool Redelivered, int Waits) : IQueuedDelivery
 {
     private readonly (Command? Command, string? Problem) _parsed = Parse(Body);
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Chat.Domain;
 using Chat.Domain.Messaging;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
 using Chat.Worker.Persistence;
+using Chat.Worker.Queueing;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -21,26 +21,20 @@ namespace Chat.Worker.Search;
 public sealed partial class IndexConsumer(
     ElasticsearchClient elasticsearch, CommandPublisher publisher, IOptions<SearchOptions> search,
     IOptions<ConnectionStringsOptions> connectionStrings, IOptions<MessagingOptions> messaging, ILogger<IndexConsumer> log)
-    : BackgroundService
+    : BatchingConsumer<IndexDelivery>(connectionStrings, log)
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+
+    protected override string Queue => IndexTopology.Queue;
+    protected override ushort Prefetch => search.Value.IndexPrefetch;
+    protected override int BatchWeight => search.Value.IndexBatchSize;
+    protected override TimeSpan BatchWindow => search.Value.IndexBatchWindow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!search.Value.UsesElasticsearch) return;
         await EnsureIndexAsync(stoppingToken);
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                await ConsumeAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogReconnecting(Math.Min(attempt, 10), e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), stoppingToken);
-            }
-        }
+        await base.ExecuteAsync(stoppingToken);
     }
 
     /// <summary>The index and its alias must exist before the first bulk, or Elasticsearch would create a plain index by that name.</summary>
@@ -62,68 +56,18 @@ public sealed partial class IndexConsumer(
         }
     }
 
-    private async Task ConsumeAsync(CancellationToken ct)
-    {
-        // As in CommandConsumer: no automatic recovery, because delivery tags belong to one channel.
-        var factory = new ConnectionFactory
-        {
-            Uri = new Uri(connectionStrings.Value.RabbitMq),
-            ClientProvidedName = "chat-worker-indexer",
-            AutomaticRecoveryEnabled = false,
-        };
-        await using var connection = await factory.CreateConnectionAsync(ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-        await IndexTopology.DeclareAsync(channel, messaging.Value.DeliveryLimit, ct);
-        await channel.BasicQosAsync(0, search.Value.IndexPrefetch, global: false, ct);
+    protected override Task DeclareAsync(IChannel channel, CancellationToken ct) =>
+        IndexTopology.DeclareAsync(channel, messaging.Value.DeliveryLimit, ct);
 
-        var inbox = Channel.CreateUnbounded<IndexDelivery>(new UnboundedChannelOptions { SingleReader = true });
-        channel.ChannelShutdownAsync += (_, reason) =>
-        {
-            inbox.Writer.TryComplete(new IOException($"Channel closed: {reason.ReplyText}"));
-            return Task.CompletedTask;
-        };
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
-        {
-            inbox.Writer.TryWrite(new IndexDelivery(delivery.DeliveryTag, delivery.Body.ToArray()));
-            return Task.CompletedTask;
-        };
-        await channel.BasicConsumeAsync(IndexTopology.Queue, autoAck: false, consumer, ct);
-        LogConsuming(search.Value.IndexBatchSize);
+    protected override IndexDelivery Read(BasicDeliverEventArgs delivery) => new(delivery.DeliveryTag, delivery.Body.ToArray());
 
-        while (true)
-        {
-            var batch = await NextBatchAsync(inbox.Reader, ct);
-            await IndexAsync(batch, ct);
-            await channel.BasicAckAsync(batch[^1].Tag, multiple: true, ct);
-        }
-    }
+    /// <summary>A bulk request fills up by commands, not deliveries.</summary>
+    protected override int WeightOf(IndexDelivery delivery) => delivery.Size;
 
-    /// <summary>Deliveries until their commands fill a bulk request or the window closes.</summary>
-    private async Task<List<IndexDelivery>> NextBatchAsync(ChannelReader<IndexDelivery> inbox, CancellationToken ct)
-    {
-        var batch = new List<IndexDelivery> { await inbox.ReadAsync(ct) };
-        var size = batch[0].Size;
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        window.CancelAfter(search.Value.IndexBatchWindow);
-        try
-        {
-            while (size < search.Value.IndexBatchSize)
-            {
-                var next = inbox.TryRead(out var ready) ? ready : await inbox.ReadAsync(window.Token);
-                batch.Add(next);
-                size += next.Size;
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // The window closed: index what we have.
-        }
-        return batch;
-    }
+    protected override Task HandleAsync(IReadOnlyList<IndexDelivery> batch, CancellationToken ct) => IndexAsync(batch, ct);
 
     /// <returns>Once every command is applied or dead-lettered, or the batch was put back in the queue: safe to ack.</returns>
-    private async Task IndexAsync(List<IndexDelivery> batch, CancellationToken ct)
+    private async Task IndexAsync(IReadOnlyList<IndexDelivery> batch, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         foreach (var malformed in batch.Where(d => d.Batch is null))
@@ -233,9 +177,6 @@ public sealed partial class IndexConsumer(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Search index not ready, retrying in {Seconds} s: {Reason}")]
     private partial void LogIndexNotReady(double seconds, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming chat.index (bulk requests of up to {BatchSize} commands)")]
-    private partial void LogConsuming(int batchSize);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Commands} commands from {Deliveries} deliveries in {Elapsed} ms")]
     private partial void LogIndexed(int commands, int deliveries, long elapsed);
 
@@ -247,13 +188,10 @@ public sealed partial class IndexConsumer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Index command dead-lettered: {Status} {ErrorType}: {Reason}")]
     private partial void LogRejected(int status, string errorType, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Broker connection lost or unavailable; indexer reconnecting in {Seconds} s: {Reason}")]
-    private partial void LogReconnecting(int seconds, string reason);
 }
 
 /// <summary>One broker message of <c>chat.index</c>; the body is copied because the client reuses its buffer.</summary>
-internal sealed record IndexDelivery(ulong Tag, byte[] Body)
+public sealed record IndexDelivery(ulong Tag, byte[] Body) : IQueuedDelivery
 {
     public IndexBatch? Batch { get; } = IndexBatch.TryParse(Body);
 

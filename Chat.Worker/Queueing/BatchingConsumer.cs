@@ -1,0 +1,129 @@
+using System.Threading.Channels;
+using Chat.Domain;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Chat.Worker.Queueing;
+
+/// <summary>A broker delivery as a consumer keeps it: its tag acknowledges it.</summary>
+public interface IQueuedDelivery
+{
+    ulong Tag { get; }
+}
+
+/// <summary>
+/// Consumes one queue with manual acks and a bounded prefetch, and hands the deliveries over in batches (by weight
+/// or time, whichever comes first). A batch is acknowledged only after it is handled, so a crash at any point means
+/// redelivery, never loss. Any broker trouble tears the connection down and starts over: whatever was
+/// unacknowledged is redelivered. No automatic recovery, because delivery tags belong to one channel and acking a
+/// recovered channel's unknown tags would be an error.
+/// </summary>
+public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> connectionStrings, ILogger log) : BackgroundService
+    where T : IQueuedDelivery
+{
+    protected abstract string Queue { get; }
+    protected abstract ushort Prefetch { get; }
+
+    /// <summary>A batch is handed over once its deliveries weigh this much …</summary>
+    protected abstract int BatchWeight { get; }
+
+    /// <summary>… or when this much time has passed since its first delivery arrived.</summary>
+    protected abstract TimeSpan BatchWindow { get; }
+
+    protected abstract Task DeclareAsync(IChannel channel, CancellationToken ct);
+
+    /// <summary>Copies what the batch needs: the client reuses the delivery's buffer.</summary>
+    protected abstract T Read(BasicDeliverEventArgs delivery);
+
+    protected virtual int WeightOf(T delivery) => 1;
+
+    /// <summary>Returns once the whole batch is safe to acknowledge.</summary>
+    protected abstract Task HandleAsync(IReadOnlyList<T> batch, CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await ConsumeAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                var seconds = Math.Min(attempt, 10);
+                ConsumerLog.Restarting(log, Queue, seconds, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(seconds), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ConsumeAsync(CancellationToken ct)
+    {
+        var factory = new ConnectionFactory
+        {
+            Uri = new Uri(connectionStrings.Value.RabbitMq),
+            ClientProvidedName = $"chat-worker {Queue}",
+            AutomaticRecoveryEnabled = false,
+        };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        await DeclareAsync(channel, ct);
+        await channel.BasicQosAsync(0, Prefetch, global: false, ct);
+
+        var inbox = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
+        channel.ChannelShutdownAsync += (_, reason) =>
+        {
+            inbox.Writer.TryComplete(new IOException($"Channel closed: {reason.ReplyText}"));
+            return Task.CompletedTask;
+        };
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            inbox.Writer.TryWrite(Read(delivery));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
+        ConsumerLog.Consuming(log, Queue, Prefetch, BatchWeight);
+
+        while (true)
+        {
+            var batch = await NextBatchAsync(inbox.Reader, ct);
+            await HandleAsync(batch, ct);
+            // One ack for the whole batch: every earlier tag on this channel was acknowledged before.
+            await channel.BasicAckAsync(batch[^1].Tag, multiple: true, ct);
+        }
+    }
+
+    private async Task<List<T>> NextBatchAsync(ChannelReader<T> inbox, CancellationToken ct)
+    {
+        var batch = new List<T> { await inbox.ReadAsync(ct) };
+        var weight = WeightOf(batch[0]);
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        window.CancelAfter(BatchWindow);
+        try
+        {
+            while (weight < BatchWeight)
+            {
+                var next = inbox.TryRead(out var ready) ? ready : await inbox.ReadAsync(window.Token);
+                batch.Add(next);
+                weight += WeightOf(next);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The window closed: hand over what we have.
+        }
+        return batch;
+    }
+}
+
+internal static partial class ConsumerLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} (prefetch {Prefetch}, batches of up to {BatchWeight})")]
+    public static partial void Consuming(ILogger log, string queue, ushort prefetch, int batchWeight);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Consumer of {Queue} stopped (broker connection lost or unavailable, or a batch failed); starting over in {Seconds} s: {Reason}")]
+    public static partial void Restarting(ILogger log, string queue, int seconds, string reason);
+}
