@@ -6,32 +6,19 @@ using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Applications;
 
-public sealed class ApplicationsApiTests
+public sealed class ApplicationsApiTests : OneApiHost
 {
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
-
     [Test]
     public async Task CreateThenGetReturnsTheSameApplication()
     {
-        using var created = await _client.PostAsJsonAsync("/applications", new { name = "  Shop  " });
+        using var created = await Client.PostAsJsonAsync("/applications", new { name = "  Shop  " });
         var body = await created.ShouldBeAsync(HttpStatusCode.Created);
         var token = body.GetProperty("token").GetString()!;
         Assert.That(body.GetProperty("name").GetString(), Is.EqualTo("Shop"), "name is trimmed");
         Assert.That(body.GetProperty("chats_count").GetInt32(), Is.Zero);
         Assert.That(created.Headers.Location?.ToString(), Is.EqualTo($"/applications/{token}"));
 
-        var fetched = await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
+        var fetched = await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(fetched.GetProperty("token").GetString(), Is.EqualTo(token));
         Assert.That(fetched.GetProperty("name").GetString(), Is.EqualTo("Shop"));
         Assert.That(fetched.GetProperty("created_at").GetDateTime(), Is.EqualTo(body.GetProperty("created_at").GetDateTime()));
@@ -41,28 +28,28 @@ public sealed class ApplicationsApiTests
     [TestCase("PUT")]
     public async Task RenameChangesTheNameAndUpdatedAt(string method)
     {
-        var token = await _api.CreateApplicationAsync("before");
-        var before = await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
+        var token = await Api.CreateApplicationAsync("before");
+        var before = await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
 
-        var renamed = await (await _client.SendJsonAsync(new HttpMethod(method), $"/applications/{token}", new { name = "after" }))
+        var renamed = await (await Client.SendJsonAsync(new HttpMethod(method), $"/applications/{token}", new { name = "after" }))
             .ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(renamed.GetProperty("name").GetString(), Is.EqualTo("after"));
         Assert.That(renamed.GetProperty("updated_at").GetDateTime(), Is.GreaterThan(before.GetProperty("updated_at").GetDateTime()));
 
-        var fetched = await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
+        var fetched = await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(fetched.GetProperty("name").GetString(), Is.EqualTo("after"), "the cache was invalidated");
     }
 
     [Test]
     public async Task DeletedApplicationIsGone()
     {
-        var token = await _api.CreateApplicationAsync();
-        await _client.GetAsync($"/applications/{token}"); // warm the cache
+        var token = await Api.CreateApplicationAsync();
+        await Client.GetAsync($"/applications/{token}"); // warm the cache
 
-        Assert.That((await _client.DeleteAsync($"/applications/{token}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        await (await _client.GetAsync($"/applications/{token}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.DeleteAsync($"/applications/{token}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = "x" }))
+        Assert.That((await Client.DeleteAsync($"/applications/{token}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await (await Client.GetAsync($"/applications/{token}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync($"/applications/{token}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = "x" }))
             .ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
@@ -70,25 +57,25 @@ public sealed class ApplicationsApiTests
     [TestCase("/applications/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     public async Task UnknownTokenIsNotFound(string url)
     {
-        await (await _client.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.SendJsonAsync(HttpMethod.Patch, url, new { name = "x" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.DeleteAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.SendJsonAsync(HttpMethod.Patch, url, new { name = "x" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task MalformedJsonIs400()
     {
-        var problem = await (await _client.SendRawAsync(HttpMethod.Post, "/applications", "{\"name\": ")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await Client.SendRawAsync(HttpMethod.Post, "/applications", "{\"name\": ")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
         Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("not valid JSON"));
     }
 
     [Test]
     public async Task WrongJsonTypeIs400() =>
-        await (await _client.SendRawAsync(HttpMethod.Post, "/applications", "{\"name\": 5}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await Client.SendRawAsync(HttpMethod.Post, "/applications", "{\"name\": 5}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
 
     [Test]
     public async Task WrongContentTypeIs415() =>
-        await (await _client.SendRawAsync(HttpMethod.Post, "/applications", "name=x", "application/x-www-form-urlencoded"))
+        await (await Client.SendRawAsync(HttpMethod.Post, "/applications", "name=x", "application/x-www-form-urlencoded"))
             .ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
 
     [TestCase("{}", TestName = "MissingNameIs422")]
@@ -96,24 +83,24 @@ public sealed class ApplicationsApiTests
     [TestCase("{\"name\": \"   \"}", TestName = "BlankNameIs422")]
     public async Task InvalidNameIs422WithFieldErrors(string json)
     {
-        var problem = await (await _client.SendRawAsync(HttpMethod.Post, "/applications", json)).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var problem = await (await Client.SendRawAsync(HttpMethod.Post, "/applications", json)).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
         Assert.That(problem.GetProperty("errors").GetProperty("name").GetArrayLength(), Is.EqualTo(1));
     }
 
     [Test]
     public async Task NameOver200CharactersIs422AndExactly200IsAccepted()
     {
-        await (await _client.PostAsJsonAsync("/applications", new { name = new string('n', 201) })).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
-        await (await _client.PostAsJsonAsync("/applications", new { name = new string('n', 200) })).ShouldBeAsync(HttpStatusCode.Created);
-        var token = await _api.CreateApplicationAsync();
-        await (await _client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = new string('n', 201) }))
+        await (await Client.PostAsJsonAsync("/applications", new { name = new string('n', 201) })).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await Client.PostAsJsonAsync("/applications", new { name = new string('n', 200) })).ShouldBeAsync(HttpStatusCode.Created);
+        var token = await Api.CreateApplicationAsync();
+        await (await Client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = new string('n', 201) }))
             .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity);
     }
 
     [Test]
     public async Task ClientCannotChooseTokenOrCounts()
     {
-        using var response = await _client.PostAsJsonAsync("/applications", new { name = "x", token = "mine", chats_count = 9, id = 1 });
+        using var response = await Client.PostAsJsonAsync("/applications", new { name = "x", token = "mine", chats_count = 9, id = 1 });
         var body = await response.ShouldBeAsync(HttpStatusCode.Created);
         Assert.That(body.GetProperty("token").GetString(), Is.Not.EqualTo("mine"));
         Assert.That(body.GetProperty("chats_count").GetInt32(), Is.Zero);
@@ -124,7 +111,7 @@ public sealed class ApplicationsApiTests
     {
         var tokens = new HashSet<string>();
         for (var i = 0; i < 1000; i++) tokens.Add(ApplicationToken.New());
-        var created = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _api.CreateApplicationAsync()));
+        var created = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Api.CreateApplicationAsync()));
         tokens.UnionWith(created);
 
         Assert.That(tokens, Has.Count.EqualTo(1020));
@@ -136,30 +123,30 @@ public sealed class ApplicationsApiTests
     [Test]
     public async Task NoResponseCarriesAnId()
     {
-        var token = await _api.CreateApplicationAsync();
-        (await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
-        (await (await _client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = "y" })).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
+        var token = await Api.CreateApplicationAsync();
+        (await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
+        (await (await Client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = "y" })).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
         using var list = new HttpRequestMessage(HttpMethod.Get, "/applications") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
-        (await (await _client.SendAsync(list)).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
+        (await (await Client.SendAsync(list)).ShouldBeAsync(HttpStatusCode.OK)).ShouldHaveNoIds();
     }
 
     [Test]
     public async Task ListingNeedsTheAdminKey()
     {
-        await (await _client.GetAsync("/applications")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        await (await Client.GetAsync("/applications")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
         using var wrong = new HttpRequestMessage(HttpMethod.Get, "/applications") { Headers = { { "X-Admin-Key", "nope" } } };
-        await (await _client.SendAsync(wrong)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await Client.SendAsync(wrong)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Test]
     public async Task AdminListingPagesThroughEveryApplication()
     {
-        var mine = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _api.CreateApplicationAsync()));
+        var mine = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Api.CreateApplicationAsync()));
         var seen = new List<string>();
         for (var url = "/applications?limit=2"; url is not null;)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
-            var page = await (await _client.SendAsync(request)).ShouldBeAsync(HttpStatusCode.OK);
+            var page = await (await Client.SendAsync(request)).ShouldBeAsync(HttpStatusCode.OK);
             Assert.That(page.GetProperty("data").GetArrayLength(), Is.LessThanOrEqualTo(2));
             seen.AddRange(page.GetProperty("data").EnumerateArray().Select(a => a.GetProperty("token").GetString()!));
             url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
@@ -172,14 +159,14 @@ public sealed class ApplicationsApiTests
     public async Task ListingLimitAbove200Is400()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/applications?limit=201") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
-        await (await _client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await Client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 
     [Test]
     public async Task HealthAnswers()
     {
-        Assert.That((await _client.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var ready = await (await _client.GetAsync("/health/ready")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That((await Client.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var ready = await (await Client.GetAsync("/health/ready")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(ready.GetProperty("checks").EnumerateObject().Select(c => c.Name), Is.EquivalentTo(new[] { "mysql", "redis", "rabbitmq", "search" }));
     }
 }

@@ -10,28 +10,16 @@ namespace Chat.Tests.Counts;
 /// The counts as clients see them, and the admin endpoint that runs the job now. The endpoint tests need
 /// <c>builder.AddCountsClient()</c> and <c>app.MapAdminJobs()</c> in Chat.Api's Program.cs.
 /// </summary>
-public sealed class CountsApiTests
+public sealed class CountsApiTests : OneApiHost
 {
     private const string Endpoint = "/admin/jobs/reconcile-counts";
     private readonly CountsData _data = new();
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
 
     [Test]
     public async Task ApplicationShowsTheReconciledChatsCountDespiteItsCache()
     {
-        var token = await _api.CreateApplicationAsync();
-        var before = await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK); // cached now
+        var token = await Api.CreateApplicationAsync();
+        var before = await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK); // cached now
         Assert.That(before.GetProperty("chats_count").GetInt32(), Is.Zero);
         var app = await ApplicationIdAsync(token);
         await _data.CreateChatAsync(app, 1);
@@ -44,7 +32,7 @@ public sealed class CountsApiTests
             await replica.RunAsync();
         }
 
-        var after = await (await _client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
+        var after = await (await Client.GetAsync($"/applications/{token}")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(after.GetProperty("chats_count").GetInt32(), Is.EqualTo(2));
     }
 
@@ -52,9 +40,9 @@ public sealed class CountsApiTests
     [Test]
     public async Task ReconcileNowNeedsTheAdminKey()
     {
-        await (await _client.PostAsync(Endpoint, null)).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        await (await Client.PostAsync(Endpoint, null)).ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
         using var wrong = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Headers = { { "X-Admin-Key", "nope" } } };
-        await (await _client.SendAsync(wrong)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
+        await (await Client.SendAsync(wrong)).ShouldBeProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Test]
@@ -66,7 +54,7 @@ public sealed class CountsApiTests
         using (var replica = new CountsReplica()) await replica.Marks.MarkAsync([app], [chat]);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
-        var body = await (await _client.SendAsync(request)).ShouldBeAsync(HttpStatusCode.Accepted);
+        var body = await (await Client.SendAsync(request)).ShouldBeAsync(HttpStatusCode.Accepted);
         Assert.That(body.GetProperty("job").GetString(), Is.Not.Empty);
         Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("enqueued"));
         body.ShouldHaveNoIds();

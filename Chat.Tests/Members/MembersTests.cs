@@ -7,30 +7,13 @@ using Chat.Tests.Infrastructure;
 namespace Chat.Tests.Members;
 
 /// <summary>Members go through the queue like chats and messages, and are readable at once on every host.</summary>
-public sealed class MembersTests
+public sealed class MembersTests : TwoApiHosts
 {
-    private ApiFactory _hostA = null!;
-    private ApiFactory _hostB = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _hostA = new ApiFactory();
-        _hostB = new ApiFactory();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _hostA.DisposeAsync();
-        await _hostB.DisposeAsync();
-    }
-
     [Test]
     public async Task MembersGivenAtCreationAreReadableOnEveryHostAtOnceAndPersistedWithTheChat()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         using var created = await a.PostAsJsonAsync($"/applications/{token}/chats",
             new { name = "team", members = new[] { "carol", "alice", "bob", "alice" } });
         var chat = await created.ShouldBeAsync(HttpStatusCode.Created);
@@ -79,8 +62,8 @@ public sealed class MembersTests
     [Test]
     public async Task AddedAndRemovedMembersAreVisibleAtOnceAndARemovedUserCanComeBack()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         var chat = await a.CreateChatAsync(token, new { members = new[] { "alice" } });
 
         using (var added = await a.PostAsJsonAsync($"/applications/{token}/chats/{chat}/members", new { users = new[] { "carol", "bob" } }))
@@ -113,8 +96,8 @@ public sealed class MembersTests
     [Test]
     public async Task BadMemberRequestsAreRejected()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var client = _hostA.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
         var chat = await client.CreateChatAsync(token, new { members = new[] { "alice" } });
         var tooLong = new string('x', 65);
 
@@ -134,7 +117,7 @@ public sealed class MembersTests
         await (await client.GetAsync($"/applications/{token}/chats/99/members")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.GetAsync($"/applications/{token}/users/{tooLong}/chats")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         await (await client.DeleteAsync($"/applications/{token}/chats/{chat}/members/nobody")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        var other = await _hostA.CreateApplicationAsync();
+        var other = await HostA.CreateApplicationAsync();
         await (await client.GetAsync($"/applications/{other}/chats/{chat}/members")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
 
         var distinct = await client.CreateChatAsync(token, new { distinct = true, members = new[] { "alice", "bob" } });
@@ -148,8 +131,8 @@ public sealed class MembersTests
     [Test]
     public async Task DistinctChatIsOneChatPerMemberSetUnderConcurrentRequestsOnTwoHosts()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var clients = new[] { _hostA.CreateClient(), _hostB.CreateClient() };
+        var token = await HostA.CreateApplicationAsync();
+        var clients = new[] { HostA.CreateClient(), HostB.CreateClient() };
 
         async Task<(HttpStatusCode Status, int Number)> GetOrCreateAsync(HttpClient client, params string[] members)
         {

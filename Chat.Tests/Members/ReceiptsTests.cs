@@ -5,30 +5,13 @@ using Chat.Tests.Infrastructure;
 namespace Chat.Tests.Members;
 
 /// <summary>Receipts are per-member cursors; a message's status and unread counts follow from them.</summary>
-public sealed class ReceiptsTests
+public sealed class ReceiptsTests : TwoApiHosts
 {
-    private ApiFactory _hostA = null!;
-    private ApiFactory _hostB = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _hostA = new ApiFactory();
-        _hostB = new ApiFactory();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _hostA.DisposeAsync();
-        await _hostB.DisposeAsync();
-    }
-
     [Test]
     public async Task AMessageGoesSentDeliveredReadExactlyWhenBothOtherMembersCursorsPassIt()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         var chat = await a.CreateChatAsync(token, new { members = new[] { "alice", "bob", "carol" } });
         for (var i = 1; i <= 3; i++) await a.PostMessageAsync(token, chat, $"m{i}", sender: "alice");
 
@@ -76,8 +59,8 @@ public sealed class ReceiptsTests
     [Test]
     public async Task UnreadCountsAreExactAndCursorsNeverMoveBackward()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         var chat = await a.CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
         for (var i = 1; i <= 5; i++) await a.PostMessageAsync(token, chat, $"m{i}", sender: "alice");
 
@@ -120,8 +103,8 @@ public sealed class ReceiptsTests
     [Test]
     public async Task TheGreatestReportedCursorIsPersistedAndOutlivesTheRedisCopy()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var clients = new[] { _hostA.CreateClient(), _hostB.CreateClient() };
+        var token = await HostA.CreateApplicationAsync();
+        var clients = new[] { HostA.CreateClient(), HostB.CreateClient() };
         var chat = await clients[0].CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
         for (var i = 1; i <= 50; i++) await clients[i % 2].PostMessageAsync(token, chat, $"m{i}");
 

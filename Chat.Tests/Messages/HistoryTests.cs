@@ -6,25 +6,12 @@ using Chat.Tests.Infrastructure;
 namespace Chat.Tests.Messages;
 
 /// <summary>History and chat lists over a mix of persisted rows and states accepted but not yet persisted.</summary>
-public sealed class HistoryTests
+public sealed class HistoryTests : OneApiHost
 {
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
-
     /// <summary>25 messages: 1–15 persisted by the worker, 16–25 only accepted; 7 is edited and 9 deleted while pending.</summary>
     private async Task<string> ChatWithMixedHistoryAsync()
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         await PostAsync($"/applications/{token}/chats", new { name = "history" });
         await using (await WorkerHost.StartAsync())
         {
@@ -32,8 +19,8 @@ public sealed class HistoryTests
             Assert.That(await WorkerHost.WaitForMessagesAsync(token, 15), Is.EqualTo(15));
         }
         for (var i = 16; i <= 25; i++) await PostAsync(Messages(token), new { body = $"m{i}" });
-        await (await _client.SendJsonAsync(HttpMethod.Patch, $"{Messages(token)}/7", new { body = "m7 edited" })).ShouldBeAsync(HttpStatusCode.OK);
-        Assert.That((await _client.DeleteAsync($"{Messages(token)}/9")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await (await Client.SendJsonAsync(HttpMethod.Patch, $"{Messages(token)}/7", new { body = "m7 edited" })).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That((await Client.DeleteAsync($"{Messages(token)}/9")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         return token;
     }
 
@@ -49,8 +36,8 @@ public sealed class HistoryTests
         Assert.That(forward.Select(m => m.Number), Is.EqualTo(expected), "oldest first, each once");
         Assert.That(forward.Single(m => m.Number == 7).Body, Is.EqualTo("m7 edited"), "a pending edit wins over the persisted row");
 
-        await (await _client.GetAsync($"{Messages(token)}/9")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        var seven = await (await _client.GetAsync($"{Messages(token)}/7")).ShouldBeAsync(HttpStatusCode.OK);
+        await (await Client.GetAsync($"{Messages(token)}/9")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        var seven = await (await Client.GetAsync($"{Messages(token)}/7")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(seven.GetProperty("body").GetString(), Is.EqualTo("m7 edited"));
     }
 
@@ -73,7 +60,7 @@ public sealed class HistoryTests
     [Test]
     public async Task FromAndToBoundCreatedAtInclusively()
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         await PostAsync($"/applications/{token}/chats", new { });
         var created = new List<DateTime>();
         for (var i = 1; i <= 6; i++)
@@ -96,48 +83,48 @@ public sealed class HistoryTests
     [TestCase("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")]
     public async Task BadQueryParametersAre400(string query)
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         await PostAsync($"/applications/{token}/chats", new { });
-        await (await _client.GetAsync($"{Messages(token)}?{query}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+        await (await Client.GetAsync($"{Messages(token)}?{query}")).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
     }
 
     [Test]
     public async Task ChatListPagesAscendingOverPendingAndPersistedChats()
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         await using (await WorkerHost.StartAsync())
         {
             for (var i = 1; i <= 5; i++) await PostAsync($"/applications/{token}/chats", new { name = $"c{i}" });
             await WorkerHost.WaitForChatsAsync(token, 5);
         }
         for (var i = 6; i <= 9; i++) await PostAsync($"/applications/{token}/chats", new { name = $"c{i}" });
-        await (await _client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}/chats/2", new { name = "renamed" })).ShouldBeAsync(HttpStatusCode.OK);
-        Assert.That((await _client.DeleteAsync($"/applications/{token}/chats/3")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await (await Client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}/chats/2", new { name = "renamed" })).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That((await Client.DeleteAsync($"/applications/{token}/chats/3")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
         var chats = new List<JsonElement>();
         for (var url = $"/applications/{token}/chats?limit=3"; url is not null;)
         {
-            var page = await (await _client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
+            var page = await (await Client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
             chats.AddRange(page.GetProperty("data").EnumerateArray());
             url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
         }
         Assert.That(chats.Select(c => c.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 1, 2, 4, 5, 6, 7, 8, 9 }));
         Assert.That(chats.Single(c => c.GetProperty("number").GetInt32() == 2).GetProperty("name").GetString(), Is.EqualTo("renamed"));
-        await (await _client.GetAsync($"/applications/{token}/chats/3")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.PostAsJsonAsync($"{Messages(token, 3)}", new { body = "x" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/applications/{token}/chats/3")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.PostAsJsonAsync($"{Messages(token, 3)}", new { body = "x" })).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     private static string Messages(string token, int chat = 1) => $"/applications/{token}/chats/{chat}/messages";
 
     private async Task<JsonElement> PostAsync(string url, object body) =>
-        await (await _client.PostAsJsonAsync(url, body)).ShouldBeAsync(HttpStatusCode.Created);
+        await (await Client.PostAsJsonAsync(url, body)).ShouldBeAsync(HttpStatusCode.Created);
 
     private async Task<List<(int Number, string Body)>> WalkAsync(string url)
     {
         var seen = new List<(int, string)>();
         for (var pages = 0; url is not null && pages < 100; pages++)
         {
-            var page = await (await _client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
+            var page = await (await Client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
             seen.AddRange(page.GetProperty("data").EnumerateArray().Select(m => (m.GetProperty("number").GetInt32(), m.GetProperty("body").GetString()!)));
             url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null! : page.GetProperty("next").GetString()!;
         }

@@ -9,25 +9,12 @@ using RabbitMQ.Client;
 namespace Chat.Tests.Messages;
 
 /// <summary>Nothing accepted is lost: commands out of order, the broker away, the worker killed mid-batch.</summary>
-public sealed partial class WorkerReliabilityTests
+public sealed partial class WorkerReliabilityTests : OneApiHost
 {
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
-
     [Test]
     public async Task CommandsInAnyOrderConvergeToTheLatestState()
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         var appId = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
         var t0 = DateTime.UtcNow.AddMinutes(-1);
         var chat = new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null);
@@ -54,11 +41,11 @@ public sealed partial class WorkerReliabilityTests
     [Test]
     public async Task BrokerAwayMeans503QuicklyAndEverything201IsPersistedAfterwards()
     {
-        var token = await _api.CreateApplicationAsync();
-        await (await _client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        var token = await Api.CreateApplicationAsync();
+        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
         var accepted = 0;
         for (var i = 0; i < 20; i++)
-            if ((await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
+            if ((await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
                 accepted++;
 
         await WhileTheBrokerIsAwayAsync(async () =>
@@ -66,7 +53,7 @@ public sealed partial class WorkerReliabilityTests
             for (var i = 0; i < 5; i++)
             {
                 var clock = Stopwatch.StartNew();
-                using var response = await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"during {i}" });
+                using var response = await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"during {i}" });
                 if (response.StatusCode == HttpStatusCode.Created) { accepted++; continue; } // confirmed before the close
                 await response.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
                 Assert.That(response.Headers.RetryAfter, Is.Not.Null);
@@ -78,7 +65,7 @@ public sealed partial class WorkerReliabilityTests
         {
             var deadline = DateTime.UtcNow.AddSeconds(15);
             HttpStatusCode status;
-            while ((status = (await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"after {i}" })).StatusCode)
+            while ((status = (await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"after {i}" })).StatusCode)
                    != HttpStatusCode.Created && DateTime.UtcNow < deadline)
                 await Task.Delay(200);
             Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "the API recovers once the broker is back");
@@ -92,28 +79,28 @@ public sealed partial class WorkerReliabilityTests
     public async Task AChangeTheBrokerRefusedLeavesWhatWasAcceptedBeforeVisible()
     {
         // No worker runs: the chat, its members and the message stay pending in Redis, so only the pending set shows them.
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         var chats = $"/applications/{token}/chats";
-        await (await _client.PostAsJsonAsync(chats, new { name = "accepted", members = new[] { "alice", "bob" } })).ShouldBeAsync(HttpStatusCode.Created);
-        await (await _client.PostAsJsonAsync($"{chats}/1/messages", new { body = "accepted" })).ShouldBeAsync(HttpStatusCode.Created);
+        await (await Client.PostAsJsonAsync(chats, new { name = "accepted", members = new[] { "alice", "bob" } })).ShouldBeAsync(HttpStatusCode.Created);
+        await (await Client.PostAsJsonAsync($"{chats}/1/messages", new { body = "accepted" })).ShouldBeAsync(HttpStatusCode.Created);
 
         await WhileTheBrokerIsAwayAsync(async () =>
         {
             foreach (var refused in new[]
                      {
-                         await _client.PatchAsJsonAsync($"{chats}/1/messages/1", new { body = "refused" }),
-                         await _client.DeleteAsync($"{chats}/1/messages/1"),
-                         await _client.PatchAsJsonAsync($"{chats}/1", new { name = "refused" }),
-                         await _client.DeleteAsync($"{chats}/1/members/alice"),
+                         await Client.PatchAsJsonAsync($"{chats}/1/messages/1", new { body = "refused" }),
+                         await Client.DeleteAsync($"{chats}/1/messages/1"),
+                         await Client.PatchAsJsonAsync($"{chats}/1", new { name = "refused" }),
+                         await Client.DeleteAsync($"{chats}/1/members/alice"),
                      })
                 await refused.ShouldBeProblemAsync(HttpStatusCode.ServiceUnavailable);
         });
 
-        var message = await (await _client.GetAsync($"{chats}/1/messages/1")).ShouldBeAsync(HttpStatusCode.OK);
+        var message = await (await Client.GetAsync($"{chats}/1/messages/1")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(message.GetProperty("body").GetString(), Is.EqualTo("accepted"), "a refused edit or deletion hides nothing");
-        var chat = await (await _client.GetAsync($"{chats}/1")).ShouldBeAsync(HttpStatusCode.OK);
+        var chat = await (await Client.GetAsync($"{chats}/1")).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That(chat.GetProperty("name").GetString(), Is.EqualTo("accepted"));
-        await (await _client.GetAsync($"{chats}/1/members/alice")).ShouldBeAsync(HttpStatusCode.OK);
+        await (await Client.GetAsync($"{chats}/1/members/alice")).ShouldBeAsync(HttpStatusCode.OK);
 
         await using (await WorkerHost.StartAsync())
             Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1), Is.EqualTo(1));
@@ -139,15 +126,15 @@ public sealed partial class WorkerReliabilityTests
     [Test]
     public async Task WorkerKilledMidBatchLosesAndDuplicatesNothing()
     {
-        var token = await _api.CreateApplicationAsync();
-        await (await _client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        var token = await Api.CreateApplicationAsync();
+        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
         using var throttle = new SemaphoreSlim(16);
         await Task.WhenAll(Enumerable.Range(0, 3000).Select(async i =>
         {
             await throttle.WaitAsync();
             try
             {
-                await (await _client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" })).ShouldBeAsync(HttpStatusCode.Created);
+                await (await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" })).ShouldBeAsync(HttpStatusCode.Created);
             }
             finally
             {

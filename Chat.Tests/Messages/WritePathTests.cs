@@ -8,30 +8,13 @@ using StackExchange.Redis;
 namespace Chat.Tests.Messages;
 
 /// <summary>Queued creation: numbers, read-your-writes across hosts, and that every 201 ends as exactly one row.</summary>
-public sealed class WritePathTests
+public sealed class WritePathTests : TwoApiHosts
 {
-    private ApiFactory _hostA = null!;
-    private ApiFactory _hostB = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _hostA = new ApiFactory();
-        _hostB = new ApiFactory();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _hostA.DisposeAsync();
-        await _hostB.DisposeAsync();
-    }
-
     [Test]
     public async Task ChatNumbersAreExactlyOneTo200UnderConcurrentPosts()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var clients = new[] { _hostA.CreateClient(), _hostB.CreateClient() };
+        var token = await HostA.CreateApplicationAsync();
+        var clients = new[] { HostA.CreateClient(), HostB.CreateClient() };
         var numbers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
         {
             using var response = await clients[i % 2].PostAsJsonAsync($"/applications/{token}/chats", new { name = $"chat {i}" });
@@ -43,8 +26,8 @@ public sealed class WritePathTests
     [Test]
     public async Task ThousandMessagesThroughTwoHostsAreNumberedOneToKReadableAtOnceAndPersistedOnce()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var (a, b) = (_hostA.CreateClient(), _hostB.CreateClient());
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         for (var chat = 1; chat <= 5; chat++)
             await (await a.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
 
@@ -86,8 +69,8 @@ public sealed class WritePathTests
     [Test]
     public async Task MessagePostedRightAfterItsChatAndEditedRightAfterItsPostEndPersistedCorrectly()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var client = _hostA.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
         await using var worker = await WorkerHost.StartAsync();
         for (var i = 0; i < 20; i++)
         {
@@ -105,8 +88,8 @@ public sealed class WritePathTests
     [Test]
     public async Task NumbersAreNeverHandedOutTwiceWhenRedisLosesItsData()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var client = _hostA.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
         await using var worker = await WorkerHost.StartAsync();
         await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
         // The chat must be persisted first: a chat that exists only in Redis is lost with Redis's data.
@@ -128,8 +111,8 @@ public sealed class WritePathTests
     [Test]
     public async Task IdempotencyKeyReplaysTheFirstResponseAndAllocatesOnce()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var client = _hostA.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
         await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
 
         async Task<(HttpStatusCode, string)> PostAsync(string appToken, string body, string key)
@@ -155,7 +138,7 @@ public sealed class WritePathTests
         var next = await PostAsync(token, "hello", "key-2");
         Assert.That(JsonDocument.Parse(next.Item2).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(2), "key-1 allocated one number only");
 
-        var other = await _hostA.CreateApplicationAsync();
+        var other = await HostA.CreateApplicationAsync();
         await (await client.PostAsJsonAsync($"/applications/{other}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
         var (otherStatus, otherBody) = await PostAsync(other, "hello", "key-1");
         Assert.That(otherStatus, Is.EqualTo(HttpStatusCode.Created), "keys are scoped per application");

@@ -10,38 +10,22 @@ namespace Chat.Tests.Realtime;
 /// The SignalR hub across two API hosts sharing Redis (the backplane). Clients use long polling through the
 /// TestServer handler, which has no WebSockets; the events are the same over WebSockets through nginx.
 /// </summary>
-public sealed class HubTests
+public sealed class HubTests : TwoApiHosts
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-    private ApiFactory _hostA = null!;
-    private ApiFactory _hostB = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _hostA = new ApiFactory();
-        _hostB = new ApiFactory();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _hostA.DisposeAsync();
-        await _hostB.DisposeAsync();
-    }
 
     [Test]
     public async Task AClientOnHostAGetsAMessagePostedThroughHostBWithinASecondAndNothingFromChatsItDidNotJoin()
     {
-        var (token, other) = (await _hostA.CreateApplicationAsync(), await _hostA.CreateApplicationAsync());
-        var b = _hostB.CreateClient();
+        var (token, other) = (await HostA.CreateApplicationAsync(), await HostA.CreateApplicationAsync());
+        var b = HostB.CreateClient();
         var joinedChat = await b.CreateChatAsync(token, new { });
         var otherChat = await b.CreateChatAsync(token, new { });
         var sameNumberElsewhere = await b.CreateChatAsync(other, new { });
         Assert.That(sameNumberElsewhere, Is.EqualTo(joinedChat));
         await b.PostMessageAsync(token, joinedChat, "before joining");
 
-        await using var client = await HubClient.ConnectAsync(_hostA);
+        await using var client = await HubClient.ConnectAsync(HostA);
         var joined = await client.JoinAsync(token, joinedChat);
         Assert.That(joined.GetProperty("last_message").GetInt32(), Is.EqualTo(1), "where to catch up from");
 
@@ -66,10 +50,10 @@ public sealed class HubTests
     [Test]
     public async Task JoiningWithAWrongTokenChatOrUserFailsAndDeliversNothing()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var client = _hostA.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
         var chat = await client.CreateChatAsync(token, new { members = new[] { "alice" } });
-        await using var hub = await HubClient.ConnectAsync(_hostB);
+        await using var hub = await HubClient.ConnectAsync(HostB);
 
         var unknownToken = new string('A', token.Length);
         Assert.ThrowsAsync<HubException>(() => hub.JoinAsync(unknownToken, chat));
@@ -85,10 +69,10 @@ public sealed class HubTests
     [Test]
     public async Task EditsDeletionsAndReceiptsArriveAsEventsWithTheirNumbers()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var b = _hostB.CreateClient();
+        var token = await HostA.CreateApplicationAsync();
+        var b = HostB.CreateClient();
         var chat = await b.CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
-        await using var alice = await HubClient.ConnectAsync(_hostA);
+        await using var alice = await HubClient.ConnectAsync(HostA);
         await alice.JoinAsync(token, chat, "alice");
 
         var number = await b.PostMessageAsync(token, chat, "draft", sender: "bob");
@@ -113,10 +97,10 @@ public sealed class HubTests
     [Test]
     public async Task TypingReachesTheOtherMembersOnlyAndIsRateLimitedPerConnection()
     {
-        var token = await _hostA.CreateApplicationAsync();
-        var chat = await _hostA.CreateClient().CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
-        await using var alice = await HubClient.ConnectAsync(_hostA);
-        await using var bob = await HubClient.ConnectAsync(_hostB);
+        var token = await HostA.CreateApplicationAsync();
+        var chat = await HostA.CreateClient().CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
+        await using var alice = await HubClient.ConnectAsync(HostA);
+        await using var bob = await HubClient.ConnectAsync(HostB);
         await alice.JoinAsync(token, chat, "alice");
         await bob.JoinAsync(token, chat, "bob");
 

@@ -6,21 +6,8 @@ using Chat.Tests.Infrastructure;
 namespace Chat.Tests.Security;
 
 /// <summary>OWASP API4 and API8: bounded resource use per token and per request, and closed operator surfaces.</summary>
-public sealed class LimitsTests
+public sealed class LimitsTests : OneApiHost
 {
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
-
     [Test]
     public async Task BurstOverATokensLimitIs429WithRetryAfterWhileOtherTokensGoOn()
     {
@@ -97,15 +84,15 @@ public sealed class LimitsTests
     [Test]
     public async Task LimitOutside1To200AndUnparsableCursorsAre400OnEveryList()
     {
-        var token = await _api.CreateApplicationAsync();
-        await (await _client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        var token = await Api.CreateApplicationAsync();
+        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
         var lists = Surface.Endpoints.Where(e => e.Method == "GET" && e.Query.Any(q => q.Name == "limit")).ToList();
         Assert.That(lists, Has.Count.GreaterThanOrEqualTo(3));
         foreach (var list in lists)
         {
             var url = list.Url(token);
             using var ok = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, "limit=200"));
-            await (await _client.SendAsync(ok)).ShouldBeAsync(HttpStatusCode.OK);
+            await (await Client.SendAsync(ok)).ShouldBeAsync(HttpStatusCode.OK);
             var bad = new[] { "limit=201", "limit=0", "limit=-1", "limit=abc", "limit=2147483648", $"limit={new string('9', 5_000)}" }
                 .Concat(list.Query.Where(q => q.Kind == Kind.Number && q.Name != "limit").SelectMany(q => new[]
                 {
@@ -116,7 +103,7 @@ public sealed class LimitsTests
             foreach (var query in bad)
             {
                 using var request = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, query));
-                await (await _client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+                await (await Client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
             }
         }
     }
@@ -127,10 +114,10 @@ public sealed class LimitsTests
     [TestCase("/hangfire/stats")]
     public async Task HangfireDashboardIsNotServed(string url)
     {
-        await (await _client.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.PostAsync(url, null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.PostAsync(url, null)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         using var withKey = AsAdmin(HttpMethod.Get, url);
-        await (await _client.SendAsync(withKey)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.SendAsync(withKey)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
     private static HttpRequestMessage AsAdmin(HttpMethod method, string url) =>

@@ -9,29 +9,17 @@ namespace Chat.Tests.Security;
 /// OWASP API3 (mass assignment): fields the server owns — numbers, counts, tokens, ids, uids and timestamps —
 /// cannot be set by a client, whatever a POST, PATCH or PUT body carries.
 /// </summary>
-public sealed class MassAssignmentTests
+public sealed class MassAssignmentTests : OneApiHost
 {
     private const string LongAgo = "2000-01-01T00:00:00Z";
     // Every byte 0x11, so it reads the same in any Guid byte order.
     private const string InjectedUid = "11111111-1111-1111-1111-111111111111";
 
-    private ApiFactory _api = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _api = new ApiFactory();
-        _client = _api.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _api.DisposeAsync();
 
     [Test]
     public async Task ApplicationTokenCountsAndTimestampsCannotBeSetOrChanged()
     {
-        var victim = await _api.CreateApplicationAsync("victim");
+        var victim = await Api.CreateApplicationAsync("victim");
         var started = DateTime.UtcNow.AddMinutes(-1);
         var created = await SendAsync(HttpMethod.Post, "/applications", new
         {
@@ -65,8 +53,8 @@ public sealed class MassAssignmentTests
     [Test]
     public async Task ChatNumberCountsUidAndTimestampsCannotBeSetOrChanged()
     {
-        var token = await _api.CreateApplicationAsync();
-        var victim = await _api.CreateApplicationAsync("victim");
+        var token = await Api.CreateApplicationAsync();
+        var victim = await Api.CreateApplicationAsync("victim");
         var started = DateTime.UtcNow.AddMinutes(-1);
         var created = await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new
         {
@@ -90,8 +78,8 @@ public sealed class MassAssignmentTests
             Assert.That(renamed.GetProperty("updated_at").GetDateTime(), Is.GreaterThan(started));
         }
         foreach (var number in new[] { 5, 42 })
-            await (await _client.GetAsync($"/applications/{token}/chats/{number}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.GetAsync($"/applications/{victim}/chats/1")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+            await (await Client.GetAsync($"/applications/{token}/chats/{number}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.GetAsync($"/applications/{victim}/chats/1")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
 
         await using (await WorkerHost.StartAsync())
             await WorkerHost.WaitForChatsAsync(token, 1);
@@ -109,7 +97,7 @@ public sealed class MassAssignmentTests
     [Test]
     public async Task MessageNumberStatusUidAndTimestampsCannotBeSetOrChanged()
     {
-        var token = await _api.CreateApplicationAsync();
+        var token = await Api.CreateApplicationAsync();
         await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new { }, HttpStatusCode.Created);
         await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new { }, HttpStatusCode.Created);
         var started = DateTime.UtcNow.AddMinutes(-1);
@@ -136,7 +124,7 @@ public sealed class MassAssignmentTests
             Assert.That(edited.GetProperty("updated_at").GetDateTime(), Is.GreaterThan(started));
         }
         foreach (var url in new[] { "chats/1/messages/77", "chats/1/messages/9", "chats/2/messages/1" })
-            await (await _client.GetAsync($"/applications/{token}/{url}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
+            await (await Client.GetAsync($"/applications/{token}/{url}")).ShouldBeProblemAsync(HttpStatusCode.NotFound);
         Assert.That((await GetAsync($"/applications/{token}/chats/1/messages/1")).GetProperty("body").GetString(), Is.EqualTo("edited by PUT"));
 
         await using (await WorkerHost.StartAsync())
@@ -152,7 +140,7 @@ public sealed class MassAssignmentTests
     }
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string url, object body, HttpStatusCode expected) =>
-        await (await _client.SendJsonAsync(method, url, body)).ShouldBeAsync(expected);
+        await (await Client.SendJsonAsync(method, url, body)).ShouldBeAsync(expected);
 
-    private async Task<JsonElement> GetAsync(string url) => await (await _client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
+    private async Task<JsonElement> GetAsync(string url) => await (await Client.GetAsync(url)).ShouldBeAsync(HttpStatusCode.OK);
 }
