@@ -41,16 +41,22 @@ public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> con
     /// <summary>Returns once the whole batch is safe to acknowledge.</summary>
     protected abstract Task HandleAsync(IReadOnlyList<T> batch, CancellationToken ct);
 
+    private bool _consuming;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        var attempt = 0;
+        while (!stoppingToken.IsCancellationRequested)
         {
+            _consuming = false;
             try
             {
                 await ConsumeAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // The back-off grows while starting keeps failing; a session that got to consume starts it over.
+                attempt = _consuming ? 1 : attempt + 1;
                 var seconds = Math.Min(attempt, 10);
                 ConsumerLog.Restarting(log, Queue, seconds, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(seconds), stoppingToken);
@@ -84,6 +90,7 @@ public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> con
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
+        _consuming = true;
         ConsumerLog.Consuming(log, Queue, Prefetch, BatchWeight);
 
         while (true)
