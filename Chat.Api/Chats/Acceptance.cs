@@ -10,7 +10,7 @@ namespace Chat.Api.Chats;
 /// state this one replaced, if any) and the request fails with 503, so nothing is shown or acknowledged that the
 /// worker will not persist, and nothing accepted earlier disappears.
 /// </summary>
-public sealed class Acceptance(PendingStore pending, CommandPublisher publisher)
+public sealed partial class Acceptance(PendingStore pending, CommandPublisher publisher, ILogger<Acceptance> log)
 {
     public Task AcceptAsync(Change change, ChatState chat, CancellationToken ct) =>
         AcceptAsync(RedisKeys.PendingChats(chat.ApplicationId), chat.Number, chat, chat.UpdatedAt, chat.DeletedAt is not null,
@@ -33,7 +33,12 @@ public sealed class Acceptance(PendingStore pending, CommandPublisher publisher)
             if (put is not null) await pending.TakeBackAsync(put);
             throw;
         }
+        LogAccepted(command.CommandId, scope.ToString(), number, PendingStore.Version(updatedAt));
     }
+
+    /// <summary>Debug only: with the worker's finished batches, this traces any accepted command (scripts/chaos turns both on).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Accepted {CommandId}: {Scope} #{Number} v{Version}")]
+    private partial void LogAccepted(Guid commandId, string scope, int number, long version);
 
     /// <summary>
     /// A new state's time: now, but always after the state it replaces, so last-writer-wins keeps the order in

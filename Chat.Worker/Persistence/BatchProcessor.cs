@@ -43,6 +43,7 @@ public sealed partial class BatchProcessor(
         await ReleasePendingAsync(outcome);
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
+        if (log.IsEnabled(LogLevel.Debug)) LogFinished(string.Join(',', deliveries.Select(d => d.Command!.CommandId)));
         LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
             outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
     }
@@ -138,6 +139,10 @@ public sealed partial class BatchProcessor(
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Batch of {Deliveries}: {Chats} chats and {Messages} messages written, {Redelivered} redelivered, {Waiting} waiting for their chat, {Rejected} dead-lettered, {Elapsed} ms")]
     private partial void LogBatch(int deliveries, int chats, int messages, int redelivered, int waiting, int rejected, long elapsed);
+
+    /// <summary>Debug only: the command ids of a batch that is safe to acknowledge (see Acceptance's log).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Finished commands {CommandIds}")]
+    private partial void LogFinished(string commandIds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL unavailable (attempt {Attempt}), retrying in {Delay:0} ms: {Reason}")]
     private partial void LogDatabaseDown(int attempt, double delay, string reason);

@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+
+namespace Chat.Chaos;
+
+/// <summary>
+/// Follows a lost message's commands through the logs that scripts/chaos turns on at Debug: the API's
+/// "Accepted {id}: {scope} #{number} v{version}" after each broker confirm, and the worker's "Finished commands
+/// {ids}" for each batch that is safe to acknowledge. It tells a command the worker never finished (lost between
+/// the confirm and the worker) from one it finished (lost in or after the write).
+/// </summary>
+public sealed partial class CommandTrace(string outDir)
+{
+    private readonly string[] _apiLines = Directory.GetFiles(outDir, "api*.log").SelectMany(File.ReadLines).ToArray();
+    private readonly HashSet<string> _finished = File.Exists(Path.Combine(outDir, "worker.log"))
+        ? File.ReadLines(Path.Combine(outDir, "worker.log"))
+            .Select(line => FinishedLine().Match(line)).Where(m => m.Success)
+            .SelectMany(m => m.Groups[1].Value.Split(',')).ToHashSet()
+        : [];
+
+    public string Describe(long appId, int chat, int number)
+    {
+        var marker = $"{{a:{appId}}}:c:{chat}:pending-msgs #{number} ";
+        var accepted = _apiLines.Select(line => AcceptedLine().Match(line))
+            .Where(m => m.Success && m.Groups[2].Value.StartsWith(marker, StringComparison.Ordinal)).ToList();
+        if (accepted.Count == 0) return "no Accepted line in the API logs (Debug logging off?)";
+        return string.Join("; ", accepted.Select(m =>
+            $"{m.Groups[1].Value} {m.Groups[2].Value[marker.Length..]}: {(_finished.Contains(m.Groups[1].Value) ? "finished by the worker" : "never finished by the worker")}"));
+    }
+
+    [GeneratedRegex(@"Accepted ([0-9a-f-]{36}): (.*)$")]
+    private static partial Regex AcceptedLine();
+
+    [GeneratedRegex(@"Finished commands ([0-9a-f,-]+)")]
+    private static partial Regex FinishedLine();
+}
