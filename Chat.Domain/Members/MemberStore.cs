@@ -27,7 +27,8 @@ public sealed class MemberStore(IDatabase redis)
 
     // KEYS: chat's pending members, then (user's pending chats, its index) per member.
     // ARGV: chat number, ttl, then (user, version, json) per member. An older state never replaces a newer one.
-    // Returns, per member, the chat's entry it replaced ('' if none), for TakeBackScript.
+    // Returns, per member, the chat's entry it replaced ('' if none) or the newer one it left alone, for TakeBackScript
+    // (which touches only entries at the version put here).
     private const string PutScript = """
         local function put(hash, field, version, value)
           local current = redis.call('HGET', hash, field)

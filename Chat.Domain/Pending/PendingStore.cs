@@ -20,8 +20,8 @@ public sealed class PendingStore(IDatabase redis)
         local current = redis.call('HGET', @hash, @number)
         if current then
           local bar = string.find(current, '|', 1, true)
-          if string.sub(current, bar + 1, bar + 1) == 'D' then return 0 end
-          if tonumber(string.sub(current, 1, bar - 1)) > tonumber(@version) then return 0 end
+          if string.sub(current, bar + 1, bar + 1) == 'D' then return false end
+          if tonumber(string.sub(current, 1, bar - 1)) > tonumber(@version) then return false end
         end
         redis.call('HSET', @hash, @number, @value)
         redis.call('ZADD', @index, @number, @number)
