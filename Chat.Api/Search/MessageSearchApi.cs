@@ -43,11 +43,13 @@ public static class MessageSearchApi
         if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
         if (before is < 1) return ListQuery.BadQuery("before", "before must be a message number (1 or more).");
 
+        // Pending first, as in MessageHistory: the worker releases a pending state only after its commit, so a
+        // message that leaves Redis between the two reads is already in MySQL when it is searched.
+        var high = before is null ? int.MaxValue : before.Value - 1;
+        var accepted = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, chat), 1, high, descending: true, take + 1);
         var persisted = new SearchPage([], null);
         if ((known.RowId ?? await chats.FindRowIdAsync(app, chat)) is { } rowId)
             persisted = await search.FindAsync(new SearchScope(app.Id, chat, rowId), q, take, before, ct);
-        var high = before is null ? int.MaxValue : before.Value - 1;
-        var accepted = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, chat), 1, high, descending: true, take + 1);
 
         // A pending state that does not match (or is a deletion) still hides the persisted row it replaces.
         var (items, next) = KeysetMerge.Merge(
@@ -55,8 +57,11 @@ public static class MessageSearchApi
                 persisted.Messages.Select(m => (m.Number, Hit(m.Number, m.Body, m.Sender, m.CreatedAt, q), false)).ToList(),
                 persisted.KnownTo),
             new KeysetMerge.Source<SearchHitResponse>(
-                accepted.Select(p => (p.State.Number, Hit(p.State.Number, p.State.Body, p.State.Sender, p.State.CreatedAt, q),
-                    p.Deleted || MatchOffsets.Find(p.State.Body, q).Count == 0)).ToList(),
+                accepted.Select(p =>
+                {
+                    var hit = Hit(p.State.Number, p.State.Body, p.State.Sender, p.State.CreatedAt, q);
+                    return (hit.Number, hit, p.Deleted || hit.Matches.Count == 0);
+                }).ToList(),
                 KeysetMerge.KnownTo(accepted.Select(p => p.State.Number).ToList(), take)),
             descending: true, take);
 

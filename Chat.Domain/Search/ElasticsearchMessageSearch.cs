@@ -25,6 +25,6 @@ public sealed class ElasticsearchMessageSearch(ElasticsearchClient elasticsearch
             .Where(r => MatchOffsets.Find(r.Body, query).Count > 0)
             .OrderByDescending(r => r.Number)
             .ToList();
-        return new SearchPage(current, numbers.Count > limit ? numbers[^1] : null);
+        return new SearchPage(current, found.NextSearchAfter);
     }
 }
