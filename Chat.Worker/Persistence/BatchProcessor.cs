@@ -43,7 +43,11 @@ public sealed partial class BatchProcessor(
         await ReleasePendingAsync(outcome);
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
-        if (log.IsEnabled(LogLevel.Debug)) LogFinished(string.Join(',', deliveries.Select(d => d.Command!.CommandId)));
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            var notWritten = outcome.Waiting.Select(c => c.CommandId).Concat(outcome.Rejected.Select(r => r.Command.CommandId)).ToHashSet();
+            LogFinished(string.Join(',', deliveries.Select(d => d.Command!.CommandId).Where(id => !notWritten.Contains(id))));
+        }
         LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
             outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
     }
@@ -84,19 +88,7 @@ public sealed partial class BatchProcessor(
     private async Task<BatchOutcome> WriteOneByOneAsync(IReadOnlyList<Command> commands, CancellationToken ct)
     {
         var total = new BatchOutcome();
-        foreach (var command in commands)
-        {
-            var one = await WriteWithRetriesAsync([command], ct);
-            total.Chats.AddRange(one.Chats);
-            total.Messages.AddRange(one.Messages);
-            total.Waiting.AddRange(one.Waiting);
-            total.Rejected.AddRange(one.Rejected);
-            total.DeletedChatRows.UnionWith(one.DeletedChatRows);
-            total.DeletedApplications.UnionWith(one.DeletedApplications);
-            total.TouchedApplications.UnionWith(one.TouchedApplications);
-            total.TouchedChatRows.UnionWith(one.TouchedChatRows);
-            total.Members.AddRange(one.Members);
-        }
+        foreach (var command in commands) total.Add(await WriteWithRetriesAsync([command], ct));
         return total;
     }
 
@@ -140,7 +132,7 @@ public sealed partial class BatchProcessor(
         Message = "Batch of {Deliveries}: {Chats} chats and {Messages} messages written, {Redelivered} redelivered, {Waiting} waiting for their chat, {Rejected} dead-lettered, {Elapsed} ms")]
     private partial void LogBatch(int deliveries, int chats, int messages, int redelivered, int waiting, int rejected, long elapsed);
 
-    /// <summary>Debug only: the command ids of a batch that is safe to acknowledge (see Acceptance's log).</summary>
+    /// <summary>Debug only: the ids of the commands a batch wrote, once it is safe to acknowledge (see Acceptance's log).</summary>
     [LoggerMessage(Level = LogLevel.Debug, Message = "Finished commands {CommandIds}")]
     private partial void LogFinished(string commandIds);
 

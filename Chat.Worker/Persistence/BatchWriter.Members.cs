@@ -9,8 +9,8 @@ public sealed partial class BatchWriter
     /// upsert. Receipts are frequent, so the batch is coalesced first: one row per member, with its newest membership
     /// and its greatest cursors. A change whose chat row does not exist yet waits, like a message.
     /// </summary>
-    private static async Task WriteMembersAsync(Sql sql, IReadOnlyList<Command> commands, HashSet<long> live, BatchOutcome outcome,
-        CancellationToken ct)
+    private static async Task WriteMembersAsync(Sql sql, IReadOnlyList<Command> commands, HashSet<long> live,
+        Dictionary<(long App, int Number), (long Id, bool Deleted)> chatRows, BatchOutcome outcome, CancellationToken ct)
     {
         var rejected = outcome.Rejected.Select(r => r.Command.CommandId).ToHashSet();
         var changes = new List<(long App, int Chat, MemberState Member, MembersChanged? Command)>();
@@ -21,7 +21,6 @@ public sealed partial class BatchWriter
             changes.AddRange(changed.Members.Select(m => (changed.ApplicationId, changed.ChatNumber, m, (MembersChanged?)changed)));
         if (changes.Count == 0) return;
 
-        var chatRows = await sql.ChatRowsAsync(changes.Select(c => (c.App, c.Chat)).Distinct().ToList(), ct);
         var waiting = new HashSet<Guid>();
         var writable = new List<(long ChatRow, long App, int Chat, MemberState Member)>();
         foreach (var (app, chat, member, command) in changes)

@@ -18,6 +18,20 @@ public sealed class BatchOutcome
     public HashSet<long> TouchedChatRows { get; } = [];
     /// <summary>Member states written, whose pending copies are released after the commit.</summary>
     public List<(long ApplicationId, int ChatNumber, MemberState Member)> Members { get; } = [];
+
+    /// <summary>Adds another outcome's parts to this one (a batch written one command at a time).</summary>
+    public void Add(BatchOutcome other)
+    {
+        Chats.AddRange(other.Chats);
+        Messages.AddRange(other.Messages);
+        Waiting.AddRange(other.Waiting);
+        Rejected.AddRange(other.Rejected);
+        DeletedChatRows.UnionWith(other.DeletedChatRows);
+        DeletedApplications.UnionWith(other.DeletedApplications);
+        TouchedApplications.UnionWith(other.TouchedApplications);
+        TouchedChatRows.UnionWith(other.TouchedChatRows);
+        Members.AddRange(other.Members);
+    }
 }
 
 /// <summary>
@@ -46,8 +60,15 @@ public sealed partial class BatchWriter(MySqlDataSource database)
         var messages = commands.OfType<MessageChanged>().Where(m => live.Contains(m.Message.ApplicationId)).ToList();
 
         await WriteChatsAsync(sql, chats, commands, outcome, ct);
-        await WriteMessagesAsync(sql, messages, outcome, ct);
-        await WriteMembersAsync(sql, commands, live, outcome, ct);
+        // One look at the chat rows, after their upsert, for everything in the batch that lives in a chat.
+        var chatRows = await sql.ChatRowsAsync(outcome.Chats.Select(c => (c.ApplicationId, c.Number))
+            .Concat(messages.Select(m => (m.Message.ApplicationId, m.Message.ChatNumber)))
+            .Concat(commands.OfType<MembersChanged>().Where(c => live.Contains(c.ApplicationId)).Select(c => (c.ApplicationId, c.ChatNumber)))
+            .Distinct().ToList(), ct);
+        foreach (var chat in outcome.Chats)
+            if (chatRows.TryGetValue((chat.ApplicationId, chat.Number), out var row) && row.Deleted) outcome.DeletedChatRows.Add(row.Id);
+        await WriteMessagesAsync(sql, messages, chatRows, outcome, ct);
+        await WriteMembersAsync(sql, commands, live, chatRows, outcome, ct);
         await transaction.CommitAsync(ct);
         return outcome;
     }
@@ -67,14 +88,12 @@ public sealed partial class BatchWriter(MySqlDataSource database)
         await sql.UpsertChatsAsync(accepted, ct);
         outcome.Chats.AddRange(accepted);
         foreach (var chat in accepted) outcome.TouchedApplications.Add(chat.ApplicationId);
-        var rows = await sql.ChatRowsAsync(accepted.Select(c => (c.ApplicationId, c.Number)).Distinct().ToList(), ct);
-        foreach (var (_, row) in rows.Where(r => r.Value.Deleted)) outcome.DeletedChatRows.Add(row.Id);
     }
 
-    private static async Task WriteMessagesAsync(Sql sql, List<MessageChanged> commands, BatchOutcome outcome, CancellationToken ct)
+    private static async Task WriteMessagesAsync(Sql sql, List<MessageChanged> commands,
+        Dictionary<(long App, int Number), (long Id, bool Deleted)> chatRows, BatchOutcome outcome, CancellationToken ct)
     {
         if (commands.Count == 0) return;
-        var chatRows = await sql.ChatRowsAsync(commands.Select(c => (c.Message.ApplicationId, c.Message.ChatNumber)).Distinct().ToList(), ct);
         var writable = new List<(long ChatRow, MessageChanged Command)>();
         foreach (var command in commands)
         {

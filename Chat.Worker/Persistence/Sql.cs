@@ -20,7 +20,7 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
     {
         var known = new Dictionary<long, bool>();
         if (ids.Count == 0) return known;
-        await using var command = Command($"SELECT id, deleted_at IS NOT NULL FROM applications WHERE id IN ({List(ids, out var p)})", p);
+        await using var command = Command($"SELECT id, deleted_at IS NOT NULL FROM applications WHERE id IN ({List(ids)})", []);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) known[reader.GetInt64(0)] = reader.GetBoolean(1);
         return known;
@@ -29,7 +29,7 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
     public async Task<Dictionary<(long App, int Number), Guid>> ChatUidsAsync(IReadOnlyList<(long App, int Number)> keys, CancellationToken ct)
     {
         var uids = new Dictionary<(long, int), Guid>();
-        await using var command = Command($"SELECT application_id, number, uid FROM chats WHERE (application_id, number) IN ({Pairs(keys, out var p)})", p);
+        await using var command = Command($"SELECT application_id, number, uid FROM chats WHERE (application_id, number) IN ({Pairs(keys)})", []);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) uids[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetGuid(2);
         return uids;
@@ -40,7 +40,7 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
         var rows = new Dictionary<(long, int), (long, bool)>();
         if (keys.Count == 0) return rows;
         await using var command = Command(
-            $"SELECT application_id, number, id, deleted_at IS NOT NULL FROM chats WHERE (application_id, number) IN ({Pairs(keys, out var p)})", p);
+            $"SELECT application_id, number, id, deleted_at IS NOT NULL FROM chats WHERE (application_id, number) IN ({Pairs(keys)})", []);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) rows[(reader.GetInt64(0), reader.GetInt32(1))] = (reader.GetInt64(2), reader.GetBoolean(3));
         return rows;
@@ -50,7 +50,7 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
     {
         var uids = new Dictionary<(long, int), Guid>();
         if (keys.Count == 0) return uids;
-        await using var command = Command($"SELECT chat_id, number, uid FROM messages WHERE (chat_id, number) IN ({Pairs(keys, out var p)})", p);
+        await using var command = Command($"SELECT chat_id, number, uid FROM messages WHERE (chat_id, number) IN ({Pairs(keys)})", []);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) uids[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetGuid(2);
         return uids;
@@ -90,7 +90,7 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
     /// <summary>Deletes up to <paramref name="chunk"/> rows; called until it returns 0, so no statement holds locks for long.</summary>
     public async Task<int> DeleteChunkAsync(string table, string column, IReadOnlyList<long> ids, int chunk, CancellationToken ct)
     {
-        await using var command = Command($"DELETE FROM {table} WHERE {column} IN ({List(ids, out var p)}) LIMIT {chunk}", p);
+        await using var command = Command($"DELETE FROM {table} WHERE {column} IN ({List(ids)}) LIMIT {chunk}", []);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -146,15 +146,9 @@ internal sealed partial class Sql(MySqlConnection connection, MySqlTransaction? 
         return row.Append(')').ToString();
     }
 
-    private static string List(IReadOnlyList<long> ids, out List<MySqlParameter> parameters)
-    {
-        parameters = [];
-        return string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
-    }
+    /// <summary>Integers are written into the statement, as in <see cref="Row"/>.</summary>
+    private static string List(IReadOnlyList<long> ids) => string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
 
-    private static string Pairs(IReadOnlyList<(long, int)> keys, out List<MySqlParameter> parameters)
-    {
-        parameters = [];
-        return string.Join(",", keys.Select(k => string.Create(CultureInfo.InvariantCulture, $"({k.Item1},{k.Item2})")));
-    }
+    private static string Pairs(IReadOnlyList<(long, int)> keys) =>
+        string.Join(",", keys.Select(k => string.Create(CultureInfo.InvariantCulture, $"({k.Item1},{k.Item2})")));
 }
