@@ -12,9 +12,10 @@ namespace Chat.Api.Chats;
 /// </summary>
 public sealed partial class Acceptance(PendingStore pending, CommandPublisher publisher, ILogger<Acceptance> log)
 {
-    public Task AcceptAsync(Change change, ChatState chat, CancellationToken ct) =>
+    /// <param name="members">A new chat's first members, which travel in the same command (their pending states are the caller's).</param>
+    public Task AcceptAsync(Change change, ChatState chat, CancellationToken ct, IReadOnlyList<MemberState>? members = null) =>
         AcceptAsync(RedisKeys.PendingChats(chat.ApplicationId), chat.Number, chat, chat.UpdatedAt, chat.DeletedAt is not null,
-            new ChatChanged(Guid.NewGuid(), change, chat), ct);
+            new ChatChanged(Guid.NewGuid(), change, chat, members), ct);
 
     public Task AcceptAsync(Change change, MessageState message, CancellationToken ct) =>
         AcceptAsync(RedisKeys.PendingMessages(message.ApplicationId, message.ChatNumber), message.Number, message,
@@ -33,7 +34,7 @@ public sealed partial class Acceptance(PendingStore pending, CommandPublisher pu
             if (put is not null) await pending.TakeBackAsync(put);
             throw;
         }
-        LogAccepted(command.CommandId, scope.ToString(), number, PendingStore.Version(updatedAt));
+        if (log.IsEnabled(LogLevel.Debug)) LogAccepted(command.CommandId, scope.ToString(), number, PendingStore.Version(updatedAt));
     }
 
     /// <summary>Debug only: with the worker's finished batches, this traces any accepted command (scripts/chaos turns both on).</summary>

@@ -1,8 +1,6 @@
 using Chat.Api.Chats;
 using Chat.Domain.Members;
 using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
-using Chat.Domain.Redis;
 
 namespace Chat.Api.Members;
 
@@ -11,22 +9,22 @@ namespace Chat.Api.Members;
 /// states readable in Redis, publish the command and wait for the broker's confirm; without a confirm the pending
 /// states are put back as they were and the request fails with 503.
 /// </summary>
-public sealed class MemberWrites(PendingStore pending, MemberStore store, CommandPublisher publisher)
+public sealed class MemberWrites(Acceptance acceptance, MemberStore store, CommandPublisher publisher)
 {
-    /// <summary>A new chat and its first members travel in one command, so neither is accepted without the other.</summary>
+    /// <summary>
+    /// A new chat and its first members travel in one command, so neither is accepted without the other. The members
+    /// are pending before the chat is, so nobody sees the chat without them.
+    /// </summary>
     public async Task AcceptNewChatAsync(ChatState chat, IReadOnlyList<MemberState> members, CancellationToken ct)
     {
-        var chats = RedisKeys.PendingChats(chat.ApplicationId);
-        var put = await pending.PutAsync(chats, chat.Number, chat, chat.UpdatedAt, deleted: false);
-        var membersPut = await store.PutAsync(chat.ApplicationId, chat.Number, members);
+        var put = await store.PutAsync(chat.ApplicationId, chat.Number, members);
         try
         {
-            await publisher.PublishAsync(new ChatChanged(Guid.NewGuid(), Change.Created, chat, members), ct);
+            await acceptance.AcceptAsync(Change.Created, chat, ct, members);
         }
         catch (BrokerUnavailableException)
         {
-            await store.TakeBackAsync(membersPut);
-            if (put is not null) await pending.TakeBackAsync(put);
+            await store.TakeBackAsync(put);
             throw;
         }
     }
