@@ -26,9 +26,12 @@ public sealed class LastMessageNumbers(PendingStore pending, ChatDirectory chats
             var top = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, c.State.Number), 1, int.MaxValue, descending: true, 1);
             return (c.State.Number, Pending: top.Count > 0 ? top[0].State.Number : 0);
         }));
+        // Chats that were still pending when they were looked up may have a row by now: one query for all of them.
+        var unknown = list.Where(c => c.RowId is null).Select(c => c.State.Number).ToList();
+        var found = unknown.Count == 0 ? [] : await chats.FindRowIdsAsync(app, unknown);
         var rowIds = new Dictionary<long, int>();
         foreach (var chat in list)
-            if ((chat.RowId ?? await chats.FindRowIdAsync(app, chat.State.Number)) is { } rowId)
+            if ((chat.RowId ?? (found.TryGetValue(chat.State.Number, out var id) ? id : null)) is { } rowId)
                 rowIds[rowId] = chat.State.Number;
 
         var persisted = new Dictionary<int, int>();
