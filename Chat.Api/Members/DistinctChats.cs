@@ -37,9 +37,11 @@ public sealed class DistinctChats(IDatabase redis, ChatDirectory chats, NumberAl
         var mapping = RedisKeys.Distinct(app.Id, key);
         RedisKey creating = mapping.Append(":creating");
         var deadline = DateTime.UtcNow + WaitAtMost;
+        if (await FindAsync(app, mapping, key) is { } existing) return (existing, false);
         while (true)
         {
-            if (await FindAsync(app, mapping, key) is { } existing) return (existing, false);
+            // While another request creates it, only the mapping can change: it is written before that lock is released.
+            if (await FindMappedAsync(app, mapping) is { } created) return (created, false);
             var holder = Guid.NewGuid().ToString();
             if (await redis.LockTakeAsync(creating, holder, LockTime))
             {
@@ -64,9 +66,12 @@ public sealed class DistinctChats(IDatabase redis, ChatDirectory chats, NumberAl
         }
     }
 
+    private async Task<KnownChat?> FindMappedAsync(KnownApplication app, RedisKey mapping) =>
+        (int?)await redis.StringGetAsync(mapping) is { } number ? await chats.FindAsync(app, number) : null;
+
     private async Task<KnownChat?> FindAsync(KnownApplication app, RedisKey mapping, string key)
     {
-        if ((int?)await redis.StringGetAsync(mapping) is { } number && await chats.FindAsync(app, number) is { } chat) return chat;
+        if (await FindMappedAsync(app, mapping) is { } chat) return chat;
         // Not in Redis (expired, lost) or deleted since: the persisted chat with this member set, if any.
         await using var context = await db.CreateDbContextAsync();
         var candidates = await context.Chats
