@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -16,10 +15,7 @@ public static class DatabaseSetup
             ConnectionString(sp.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.MySql)).Build());
         builder.Services.AddPooledDbContextFactory<ChatDbContext>((sp, options) => options
             .UseMySql(sp.GetRequiredService<MySqlDataSource>(), QueryDialect)
-            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
-            // EF builds one internal service provider per data source, so per host. The test run starts dozens of
-            // hosts in one process, and EF's guard against a provider per context would fail the 21st.
-            .ConfigureWarnings(w => w.Ignore(CoreEventId.ManyServiceProvidersCreatedWarning)));
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContext());
         return builder;
     }

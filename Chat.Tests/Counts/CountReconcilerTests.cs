@@ -4,6 +4,8 @@ using Chat.Worker.Counts;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
+using Chat.Tests.Infrastructure;
+
 namespace Chat.Tests.Counts;
 
 /// <summary>The reconciliation job against the real MariaDB/MySQL and Redis, called the way Hangfire calls it.</summary>
@@ -231,7 +233,7 @@ public sealed class CountReconcilerTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["Counts:Cron"] = "every ten minutes";
-        builder.AddChatDomain();
+        builder.AddChatDomainForTests();
         builder.AddCountsServer();
         using var worker = builder.Build();
 

@@ -61,7 +61,7 @@ public sealed class CountsApiTests : OneApiHost
 
         // A worker's Hangfire server picks the job up from Redis.
         var builder = Host.CreateApplicationBuilder();
-        builder.AddChatDomain();
+        builder.AddChatDomainForTests();
         builder.AddCountsServer();
         using var worker = builder.Build();
         await worker.StartAsync();

@@ -3,6 +3,7 @@ using Chat.Domain;
 using Chat.Domain.Counts;
 using Chat.Domain.Data;
 using Chat.Tests.Counts;
+using Chat.Tests.Infrastructure;
 using Chat.Worker.Migrations;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
@@ -146,7 +147,7 @@ public sealed class CountsBenchmark
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:MySql"] = mySql;
-        builder.AddChatDomain();
+        builder.AddChatDomainForTests();
         return builder.Build();
     }
 

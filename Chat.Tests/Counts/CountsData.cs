@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
+using Chat.Tests.Infrastructure;
+
 namespace Chat.Tests.Counts;
 
 /// <summary>
@@ -106,7 +108,7 @@ public sealed class CountsReplica : IDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         foreach (var (key, value) in settings) builder.Configuration[key] = value;
-        builder.AddChatDomain();
+        builder.AddChatDomainForTests();
         builder.AddCountsClient();
         _host = builder.Build();
     }

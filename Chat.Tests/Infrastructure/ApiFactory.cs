@@ -21,6 +21,7 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?>? settings = 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureServices(ManyHosts.Tolerate);
         if (settings is not null) builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
     }
 

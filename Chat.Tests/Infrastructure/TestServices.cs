@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Chat.Domain.Messaging;
 using Chat.Domain.Search.Indexing;
+using Chat.Tests.Infrastructure;
 using Chat.Worker.Migrations;
 using MySqlConnector;
 using RabbitMQ.Client;
@@ -72,7 +73,7 @@ public sealed class TestServices
             await command.ExecuteNonQueryAsync();
         }
         var host = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        Chat.Domain.DomainSetup.AddChatDomain(host);
+        host.AddChatDomainForTests();
         using var services = host.Build();
         await Migrator.MigrateAsync(services.Services);
     }

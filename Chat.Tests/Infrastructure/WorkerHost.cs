@@ -24,7 +24,7 @@ public sealed class WorkerHost : IAsyncDisposable
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         var logs = new LogCapture();
         builder.Logging.AddProvider(logs);
-        builder.AddChatDomain();
+        builder.AddChatDomainForTests();
         builder.AddWorker();
         var host = builder.Build();
         await host.StartAsync();
