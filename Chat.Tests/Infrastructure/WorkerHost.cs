@@ -37,18 +37,6 @@ public sealed class WorkerHost : IAsyncDisposable
         _host.Dispose();
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds or the time is up; returns whether it held.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(100);
-        }
-        return true;
-    }
-
     public static async Task WaitForChatsAsync(string token, long expected)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chat.Api.Members;
+using Chat.Domain.Redis;
 using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Members;
@@ -42,12 +43,13 @@ public sealed class MembersTests : TwoApiHosts
         await AssertReadableAsync(b); // before any worker ran
 
         var redis = await MemberRows.RedisAsync();
-        var app = await MemberRows.ApplicationIdAsync(token);
+        var pendingMembers = RedisKeys.PendingMembers(await MemberRows.ApplicationIdAsync(token), number);
+        Assert.That(await redis.HashLengthAsync(pendingMembers), Is.GreaterThan(0), "pending before any worker ran");
         await using (await WorkerHost.StartAsync())
         {
             Assert.That(await Eventually.HoldsAsync(async () => (await MemberRows.OfAsync(token)).Count == 5), "persisted");
             // Released after the commit, before the ack; a worker stopped in between leaves them for the redelivery.
-            Assert.That(await Eventually.HoldsAsync(async () => await redis.HashLengthAsync($"{{a:{app}}}:c:{number}:pending-members") == 0),
+            Assert.That(await Eventually.HoldsAsync(async () => await redis.HashLengthAsync(pendingMembers) == 0),
                 "pending states released after the commit");
         }
         Assert.That(await MemberRows.OfAsync(token), Is.EqualTo(everyone.Select(u => new MemberRows.Row(number, u, 0, 0, false))

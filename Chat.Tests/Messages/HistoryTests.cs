@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Chat.Domain.Redis;
 using Chat.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace Chat.Tests.Messages;
 
@@ -46,9 +48,16 @@ public sealed class HistoryTests : OneApiHost
     {
         var token = await ChatWithMixedHistoryAsync();
         var expected = Enumerable.Range(1, 25).Where(n => n != 9).ToList();
+        var pending = RedisKeys.PendingMessages(await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token)), 1);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis);
+        Assert.That(await redis.GetDatabase().HashLengthAsync(pending), Is.GreaterThan(0), "the history starts partly pending");
         await using (await WorkerHost.StartAsync())
-            Assert.That(await WorkerHost.EventuallyAsync(async () =>
+        {
+            Assert.That(await Eventually.HoldsAsync(async () =>
                 (await Database.MessagesAsync(token)).Select(m => m.Number).SequenceEqual(expected)), Is.True, "drained");
+            Assert.That(await Eventually.HoldsAsync(async () => await redis.GetDatabase().HashLengthAsync(pending) == 0), Is.True,
+                "every pending state released after its commit, so what follows is read from MySQL");
+        }
         var all = await WalkAsync($"{Messages(token)}?limit=200");
         Assert.That(all.Select(m => m.Number), Is.EqualTo(Enumerable.Range(1, 25).Where(n => n != 9).Reverse()));
         Assert.That(all.Single(m => m.Number == 7).Body, Is.EqualTo("m7 edited"));
@@ -63,11 +72,18 @@ public sealed class HistoryTests : OneApiHost
         var token = await Api.CreateApplicationAsync();
         await PostAsync($"/applications/{token}/chats", new { });
         var created = new List<DateTime>();
-        for (var i = 1; i <= 6; i++)
+        async Task PostTimedAsync(int i)
         {
             created.Add((await PostAsync(Messages(token), new { body = $"m{i}" })).GetProperty("created_at").GetDateTime());
             await Task.Delay(15);
         }
+        // 1–3 persisted, 4–6 pending: the bounds must hold in MySQL's query and in the pending set alike.
+        await using (await WorkerHost.StartAsync())
+        {
+            for (var i = 1; i <= 3; i++) await PostTimedAsync(i);
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 3), Is.EqualTo(3));
+        }
+        for (var i = 4; i <= 6; i++) await PostTimedAsync(i);
         var from = Uri.EscapeDataString(created[1].ToString("O"));
         var to = Uri.EscapeDataString(created[4].ToString("O"));
         var page = await WalkAsync($"{Messages(token)}?limit=2&from={from}&to={to}");

@@ -3,21 +3,13 @@ using Chat.Tests.Infrastructure;
 namespace Chat.Tests.Messages;
 
 /// <summary>History pages over messages that are still pending in Redis (no worker running).</summary>
-public sealed class PendingHistoryTests
+public sealed class PendingHistoryTests : OneApiHost
 {
-    private ApiFactory _host = null!;
-
-    [OneTimeSetUp]
-    public void Start() => _host = new ApiFactory();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _host.DisposeAsync();
-
     [Test]
     public async Task NewestFirstPagesOfPendingMessagesStartAtTheNewestAndWalkBackToTheFirst()
     {
-        var token = await _host.CreateApplicationAsync();
-        var client = _host.CreateClient();
+        var token = await Api.CreateApplicationAsync();
+        var client = Api.CreateClient();
         var chat = await client.CreateChatAsync(token, new { });
         for (var i = 1; i <= 5; i++) await client.PostMessageAsync(token, chat, $"m{i}");
 

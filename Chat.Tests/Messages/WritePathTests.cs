@@ -81,7 +81,7 @@ public sealed class WritePathTests : TwoApiHosts
                 .ShouldBeAsync(HttpStatusCode.OK);
         }
         var expected = Enumerable.Range(0, 20).Select(i => $"final {i}").Order().ToList();
-        await WorkerHost.EventuallyAsync(async () => (await Database.MessagesAsync(token)).Select(m => m.Body).Order().SequenceEqual(expected));
+        await Eventually.HoldsAsync(async () => (await Database.MessagesAsync(token)).Select(m => m.Body).Order().SequenceEqual(expected));
         Assert.That((await Database.MessagesAsync(token)).Select(m => m.Body), Is.EquivalentTo(expected));
     }
 

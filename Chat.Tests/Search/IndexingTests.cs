@@ -47,7 +47,7 @@ public sealed class IndexingTests
         bodies.Remove(8);
 
         // The count alone passes 39 on the way to 40; wait for the final state: the edit and the deletion applied.
-        Assert.That(await WorkerHost.EventuallyAsync(async () =>
+        Assert.That(await Eventually.HoldsAsync(async () =>
             (await Database.MessagesAsync(token)).Select(m => (m.Number, m.Body)).SequenceEqual(bodies.OrderBy(b => b.Key).Select(b => (b.Key, b.Value)))),
             Is.True, "persisted, with the edit and the deletion, although Elasticsearch is unreachable");
 
@@ -84,6 +84,8 @@ public sealed class IndexingTests
         elasticsearch.Down = false;
         await StoredEventuallyAsync(elasticsearch, chatKey, 21);
         Assert.That(refused, Is.GreaterThan(2), "the indexer kept retrying during the outage");
+        Assert.That(worker.Logs.Entries.Any(e => e.Message.Contains("put back in chat.index")), Is.True,
+            "past the hold limit the waiting batches went round the queue again");
     }
 
     [Test]

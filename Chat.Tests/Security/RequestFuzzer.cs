@@ -141,7 +141,8 @@ public sealed class RequestFuzzer(int seed, string token)
             ["chat"] = NumberSegment(random, destructive),
             ["message"] = NumberSegment(random, destructive),
         };
-        var url = endpoint.Url(values) + Query(random, endpoint);
+        var url = endpoint.Url(values);
+        if (Query(random, endpoint) is { Length: > 0 } query) url = Endpoint.AddQuery(url, query);
 
         byte[]? body = null;
         string? contentType = null;
@@ -187,7 +188,7 @@ public sealed class RequestFuzzer(int seed, string token)
             if (random.Next(100) < 5) parts.Add($"{field.Name}={Pick(random, NumberQueries)}"); // the same parameter twice
         }
         if (random.Next(100) < 10) parts.Add(Pick(random, ["foo=bar", "limit[]=1", "%ZZ=1", "=", "&&", "a=%FF%FE", $"x={new string('q', 20_000)}"]));
-        return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+        return string.Join("&", parts);
     }
 
     private static byte[] Body(Random random, Endpoint endpoint)
