@@ -1,12 +1,13 @@
 using System.Text.RegularExpressions;
+using Chat.Domain.Redis;
 
 namespace Chat.Chaos;
 
 /// <summary>
 /// Follows a lost message's commands through the logs that scripts/chaos turns on at Debug: the API's
 /// "Accepted {id}: {scope} #{number} v{version}" after each broker confirm, and the worker's "Finished commands
-/// {ids}" for each batch that is safe to acknowledge. It tells a command the worker never finished (lost between
-/// the confirm and the worker) from one it finished (lost in or after the write).
+/// {ids}" for the commands each batch wrote. It tells a command the worker never wrote (lost between the confirm
+/// and the worker) from one it wrote (lost in or after the write).
 /// </summary>
 public sealed partial class CommandTrace(string outDir)
 {
@@ -19,12 +20,12 @@ public sealed partial class CommandTrace(string outDir)
 
     public string Describe(long appId, int chat, int number)
     {
-        var marker = $"{{a:{appId}}}:c:{chat}:pending-msgs #{number} ";
+        var marker = $"{RedisKeys.PendingMessages(appId, chat)} #{number} ";
         var accepted = _apiLines.Select(line => AcceptedLine().Match(line))
             .Where(m => m.Success && m.Groups[2].Value.StartsWith(marker, StringComparison.Ordinal)).ToList();
         if (accepted.Count == 0) return "no Accepted line in the API logs (Debug logging off?)";
         return string.Join("; ", accepted.Select(m =>
-            $"{m.Groups[1].Value} {m.Groups[2].Value[marker.Length..]}: {(_finished.Contains(m.Groups[1].Value) ? "finished by the worker" : "never finished by the worker")}"));
+            $"{m.Groups[1].Value} {m.Groups[2].Value[marker.Length..]}: {(_finished.Contains(m.Groups[1].Value) ? "written by the worker" : "never written by the worker")}"));
     }
 
     [GeneratedRegex(@"Accepted ([0-9a-f-]{36}): (.*)$")]
