@@ -17,7 +17,7 @@ public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broke
 /// </summary>
 public sealed record Fixtures(
     string ProductToken, long ProductApp,
-    string HistoryToken, long HistoryChatRow,
+    string HistoryToken,
     string ManyToken,
     string DirectToken,
     long DrainApp, IReadOnlyList<(int Number, long Row)> DrainChats)
@@ -51,7 +51,7 @@ public sealed record Fixtures(
         var direct = await db.CreateApplicationAsync("bench direct", 100);
         var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs);
         var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs);
-        return new Fixtures(productToken, productApp, history.Token, historyChat, many.Token, direct.Token, drain.Id, drainChats);
+        return new Fixtures(productToken, productApp, history.Token, many.Token, direct.Token, drain.Id, drainChats);
     }
 
     private static async Task<List<(int Number, long Row)>> RowsAsync(Database db, long applicationId, int chats)

@@ -59,16 +59,16 @@ public static class CreationBench
         }
         var productSeries = new WrkSeries(product, load);
         var ceilingSeries = new WrkSeries(ceiling, load);
-        Add(bench, "1", "create message, 1 chat (product, through nginx)", productSeries);
-        Add(bench, "1", "create chat, 1 application (product)", new WrkSeries(chats, load));
-        Add(bench, "2", "ceiling: Redis INCR + persistent publish awaiting its confirm (bench server, own nginx)", ceilingSeries);
+        bench.Report.Add("1", "create message, 1 chat (product, through nginx)", productSeries);
+        bench.Report.Add("1", "create chat, 1 application (product)", new WrkSeries(chats, load));
+        bench.Report.Add("2", "ceiling: Redis INCR + persistent publish awaiting its confirm (bench server, own nginx)", ceilingSeries);
         // Paired: each round's product run against the ceiling run right after it, so a burst of background load
         // moves both sides of a pair; the median of the pairs.
         var ratios = product.Zip(ceiling, (p, c) => p.PerSecond / c.PerSecond).ToList();
         var ratio = Stats.Median(ratios);
         bench.Report.Add(new Row("2", $"product message creation ÷ ceiling (median of the rounds' ratios{Spread(ratios)})", Report.Ratio(ratio),
             Target: Report.Check(ratio >= 0.7, "≥ 0.70"), Load: load));
-        Add(bench, "8", "baseline: direct write (SELECT … FOR UPDATE + INSERT + COMMIT in the request), 1 chat", new WrkSeries(direct, load));
+        bench.Report.Add("8", "baseline: direct write (SELECT … FOR UPDATE + INSERT + COMMIT in the request), 1 chat", new WrkSeries(direct, load));
         bench.Report.Extra("Where the CPU goes while creating messages (CPU milliseconds per request, all runs; the product's row " +
                            "includes the worker persisting them; shared services also serve other users of this machine):",
             CpuTally.Table(("product: create message", productCpu), ("ceiling", ceilingCpu)));
@@ -100,17 +100,14 @@ public static class CreationBench
         {
             Bench.Step($"Creation over {chats:N0} active chats ...");
             var series = await Wrk.SeriesAsync(s.Runs, () => product(chats), () => bench.Broker.WaitDrainedAsync());
-            Add(bench, "7", $"create message, random chat of {chats:N0} (product)", series);
+            bench.Report.Add("7", $"create message, random chat of {chats:N0} (product)", series);
         }
         Bench.Step("Direct write over 100 chats ...");
-        Add(bench, "8", "baseline: direct write, random chat of 100", await Wrk.SeriesAsync(s.Runs, () => direct(100)));
+        bench.Report.Add("8", "baseline: direct write, random chat of 100", await Wrk.SeriesAsync(s.Runs, () => direct(100)));
     }
 
     public static string Spread(IReadOnlyList<double> ratios) =>
         ratios.Count > 1 ? $": {string.Join(", ", ratios.Select(Report.Ratio))}" : "";
-
-    private static void Add(Bench bench, string id, string measurement, WrkSeries series) =>
-        bench.Report.Add(new Row(id, measurement, series.Describe(), Report.Ms(series.P50Us), Report.Ms(series.P99Us), Load: series.Load));
 }
 
 /// <summary>CPU seconds per process group summed over runs, and the requests they served.</summary>

@@ -20,16 +20,16 @@ public static class ReadBench
         Bench.Step("History reads in the chat of " + $"{s.HistoryMessages:N0} messages ...");
         await Get(history, 1, "none"); // warm-up
         var first = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "none"));
-        Add(bench, "5", $"history, first page (50 newest of {s.HistoryMessages:N0}), same page again and again (cached)", first);
+        bench.Report.Add("5", $"history, first page (50 newest of {s.HistoryMessages:N0}), same page again and again (cached)", first);
         var deep = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "1000"));
-        Add(bench, "5", $"history, deep page (before=1000: {s.HistoryMessages - 1000:N0} messages back), same page (cached)", deep);
+        bench.Report.Add("5", $"history, deep page (before=1000: {s.HistoryMessages - 1000:N0} messages back), same page (cached)", deep);
 
         var before = await bench.Db.BufferPoolAsync();
         var random = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, $"random:{s.HistoryMessages}"));
         var after = await bench.Db.BufferPoolAsync();
         var requests = random.Runs.Sum(r => r.Requests);
         var diskReads = (after.FromDisk - before.FromDisk) / (double)Math.Max(1, requests);
-        Add(bench, "5", $"history, random deep page (before= anywhere in 1..{s.HistoryMessages:N0}; mostly pages not read before, " +
+        bench.Report.Add("5", $"history, random deep page (before= anywhere in 1..{s.HistoryMessages:N0}; mostly pages not read before, " +
                         $"{diskReads.ToString("0.0", CultureInfo.InvariantCulture)} InnoDB reads from disk per request: uncached)", random);
         var cost = deep.P50Us / first.P50Us;
         bench.Report.Add(new Row("5", "deep page ÷ first page (p50): keyset, so a deep page costs the same", Report.Ratio(cost),
@@ -40,7 +40,7 @@ public static class ReadBench
         {
             Bench.Step($"History first pages over {chats:N0} chats ...");
             var series = await Wrk.SeriesAsync(s.Runs, () => Get(many, chats, "none"));
-            Add(bench, "7", $"history first page, random chat of {chats:N0} ({s.MessagesPerChat} messages each" +
+            bench.Report.Add("7", $"history first page, random chat of {chats:N0} ({s.MessagesPerChat} messages each" +
                             $"{(chats > 100 ? "; a chat's first read in a run misses the API's chat cache" : "")})", series);
         }
 
@@ -70,10 +70,7 @@ public static class ReadBench
                  })
         {
             await Search(prefix, q); // warm-up
-            Add(bench, "6", $"search (database provider), 4 connections, {what}", await Wrk.SeriesAsync(s.Runs, () => Search(prefix, q)));
+            bench.Report.Add("6", $"search (database provider), 4 connections, {what}", await Wrk.SeriesAsync(s.Runs, () => Search(prefix, q)));
         }
     }
-
-    private static void Add(Bench bench, string id, string measurement, WrkSeries series) =>
-        bench.Report.Add(new Row(id, measurement, series.Describe(), Report.Ms(series.P50Us), Report.Ms(series.P99Us), Load: series.Load));
 }

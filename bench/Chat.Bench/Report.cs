@@ -19,6 +19,10 @@ public sealed class Report(Settings settings)
         Console.WriteLine($"  [{row.Id}] {row.Measurement}: {row.Result} {row.P50} {row.P99} {row.Target} (load {row.Load})");
     }
 
+    /// <summary>A row of one wrk measurement series: its description, median and p99 latency, and the load it ran under.</summary>
+    public void Add(string id, string measurement, WrkSeries series) =>
+        Add(new Row(id, measurement, series.Describe(), Ms(series.P50Us), Ms(series.P99Us), Load: series.Load));
+
     public void Note(string note)
     {
         _notes.Add(note);

@@ -9,7 +9,6 @@
 local mode, prefix, chats, option
 local json = { ["Content-Type"] = "application/json" }
 local message = '{"body":"benchmark message: the quick brown fox jumps over the lazy dog"}'
-local counter = 0
 local threads = {}
 
 function setup(thread)
@@ -27,7 +26,6 @@ local function chat()
 end
 
 function request()
-  counter = counter + 1
   if mode == "post-chat" then
     return wrk.format("POST", prefix, json, '{"name":"benchmark chat"}')
   elseif mode == "post" then
