@@ -1,4 +1,5 @@
 using Chat.Worker.Counts;
+using Chat.Worker.Outbox;
 using Chat.Worker.Persistence;
 using Chat.Worker.Search;
 
@@ -14,6 +15,8 @@ public static class WorkerSetup
         builder.Services.AddSingleton<Purger>();
         builder.Services.AddSingleton<BatchProcessor>();
         builder.Services.AddHostedService<CommandConsumer>();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        builder.Services.AddHostedService<OutboxSweeper>();
         builder.AddSearchIndexing();
         builder.AddCountsServer();
         return builder;

@@ -1,6 +1,5 @@
 using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
-using Chat.Domain.Redis;
 
 namespace Chat.Api.Chats;
 
@@ -14,14 +13,14 @@ public sealed partial class Acceptance(PendingStore pending, CommandPublisher pu
 {
     /// <param name="members">A new chat's first members, which travel in the same command (their pending states are the caller's).</param>
     public Task AcceptAsync(Change change, ChatState chat, CancellationToken ct, IReadOnlyList<MemberState>? members = null) =>
-        AcceptAsync(RedisKeys.PendingChats(chat.ApplicationId), chat.Number, chat, chat.UpdatedAt, chat.DeletedAt is not null,
+        AcceptAsync(PendingScope.Chats(chat.ApplicationId), chat.Number, chat, chat.UpdatedAt, chat.DeletedAt is not null,
             new ChatChanged(Guid.NewGuid(), change, chat, members), ct);
 
     public Task AcceptAsync(Change change, MessageState message, CancellationToken ct) =>
-        AcceptAsync(RedisKeys.PendingMessages(message.ApplicationId, message.ChatNumber), message.Number, message,
+        AcceptAsync(PendingScope.Messages(message.ApplicationId, message.ChatNumber), message.Number, message,
             message.UpdatedAt, message.DeletedAt is not null, new MessageChanged(Guid.NewGuid(), change, message), ct);
 
-    private async Task AcceptAsync<T>(StackExchange.Redis.RedisKey scope, int number, T state, DateTime updatedAt, bool deleted,
+    private async Task AcceptAsync<T>(PendingScope scope, int number, T state, DateTime updatedAt, bool deleted,
         Command command, CancellationToken ct)
     {
         var put = await pending.PutAsync(scope, number, state, updatedAt, deleted);

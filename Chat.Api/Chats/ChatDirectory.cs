@@ -20,7 +20,7 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbCon
     public async Task<KnownChat?> FindAsync(KnownApplication app, int number)
     {
         if (number < 1) return null;
-        var accepted = await pending.GetAsync<ChatState>(RedisKeys.PendingChats(app.Id), number);
+        var accepted = await pending.GetAsync<ChatState>(PendingScope.Chats(app.Id), number);
         if (accepted is not null)
             return accepted.Deleted ? null : await WithPersistedPartAsync(app, accepted.State);
         return await FindPersistedAsync(app, number);

@@ -101,7 +101,7 @@ public static class ChatsApi
         var from = (after ?? 0) + 1;
 
         // Pending first: once an entry leaves Redis its row is already committed.
-        var accepted = await pending.RangeAsync<ChatState>(RedisKeys.PendingChats(app.Id), from, int.MaxValue, descending: false, take + 1);
+        var accepted = await pending.RangeAsync<ChatState>(PendingScope.Chats(app.Id), from, int.MaxValue, descending: false, take + 1);
         var rows = await db.Chats
             .Where(c => c.ApplicationId == app.Id && c.Number >= from && c.DeletedAt == null)
             .OrderBy(c => c.Number).Take(take + 1)

@@ -23,7 +23,7 @@ public sealed class LastMessageNumbers(PendingStore pending, ChatDirectory chats
         // Pending first: a message leaves Redis only after its row is committed.
         var newest = await Task.WhenAll(list.Select(async c =>
         {
-            var top = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, c.State.Number), 1, int.MaxValue, descending: true, 1);
+            var top = await pending.RangeAsync<MessageState>(PendingScope.Messages(app.Id, c.State.Number), 1, int.MaxValue, descending: true, 1);
             return (c.State.Number, Pending: top.Count > 0 ? top[0].State.Number : 0);
         }));
         // Chats that were still pending when they were looked up may have a row by now: one query for all of them.

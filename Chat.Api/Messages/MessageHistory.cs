@@ -23,7 +23,7 @@ public sealed class MessageHistory(PendingStore pending, IDbContextFactory<ChatD
     {
         if (number < 1 || await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chatNumber) is not { } chat)
             return null;
-        var accepted = await pending.GetAsync<MessageState>(RedisKeys.PendingMessages(app.Id, chatNumber), number);
+        var accepted = await pending.GetAsync<MessageState>(PendingScope.Messages(app.Id, chatNumber), number);
         if (accepted is not null) return accepted.Deleted ? null : new Found(app, chat, accepted.State);
 
         if (await RowIdAsync(chats, app, chat) is not { } rowId) return null;
@@ -65,7 +65,7 @@ public sealed class MessageHistory(PendingStore pending, IDbContextFactory<ChatD
     private async Task<(IReadOnlyList<MessageResponse>, int?)> PageAsync(ChatDirectory chats, KnownApplication app, KnownChat chat,
         int low, int high, bool descending, int take, DateTime? from, DateTime? to)
     {
-        var accepted = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, chat.State.Number), low, high, descending, take + 1);
+        var accepted = await pending.RangeAsync<MessageState>(PendingScope.Messages(app.Id, chat.State.Number), low, high, descending, take + 1);
         var rows = new List<MessageRow>();
         if (await RowIdAsync(chats, app, chat) is { } rowId)
         {

@@ -46,7 +46,7 @@ public static class MessageSearchApi
         // Pending first, as in MessageHistory: the worker releases a pending state only after its commit, so a
         // message that leaves Redis between the two reads is already in MySQL when it is searched.
         var high = before is null ? int.MaxValue : before.Value - 1;
-        var accepted = await pending.RangeAsync<MessageState>(RedisKeys.PendingMessages(app.Id, chat), 1, high, descending: true, take + 1);
+        var accepted = await pending.RangeAsync<MessageState>(PendingScope.Messages(app.Id, chat), 1, high, descending: true, take + 1);
         var persisted = new SearchPage([], null);
         if ((known.RowId ?? await chats.FindRowIdAsync(app, chat)) is { } rowId)
             persisted = await search.FindAsync(new SearchScope(app.Id, chat, rowId), q, take, before, ct);

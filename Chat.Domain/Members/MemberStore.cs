@@ -25,8 +25,9 @@ public sealed class MemberStore(IDatabase redis)
 
     private static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
 
-    // KEYS: chat's pending members, then (user's pending chats, its index) per member.
-    // ARGV: chat number, ttl, then (user, version, json) per member. An older state never replaces a newer one.
+    // KEYS: chat's pending members, then (user's pending chats, its index) per member, then the outbox.
+    // ARGV: chat number, ttl, then (user, version, json) per member. An older state never replaces a newer one; a
+    // stored one is listed in the outbox as 'u|version|chat|user' (OutboxEntry's form).
     // Returns, per member, the chat's entry it replaced ('' if none) or the newer one it left alone, for TakeBackScript
     // (which touches only entries at the version put here).
     private const string PutScript = """
@@ -43,17 +44,21 @@ public sealed class MemberStore(IDatabase redis)
           local user, version = ARGV[3 + 3 * i], ARGV[4 + 3 * i]
           local value = version .. '|' .. ARGV[5 + 3 * i]
           replaced[i + 1] = put(KEYS[1], user, version, value)
+          if redis.call('HGET', KEYS[1], user) == value then
+            redis.call('ZADD', KEYS[#KEYS], version, 'u|' .. version .. '|' .. chat .. '|' .. user)
+          end
           put(KEYS[2 + 2 * i], chat, version, value)
           redis.call('ZADD', KEYS[3 + 2 * i], chat, chat)
           redis.call('EXPIRE', KEYS[2 + 2 * i], ttl)
           redis.call('EXPIRE', KEYS[3 + 2 * i], ttl)
         end
         redis.call('EXPIRE', KEYS[1], ttl)
+        redis.call('EXPIRE', KEYS[#KEYS], ttl)
         return replaced
         """;
 
     // KEYS: as PutScript. ARGV: chat number, then (user, version, replaced) per member. Where the entry is still
-    // the one put, puts back what it replaced, or removes it.
+    // the one put, puts back what it replaced, or removes it. The refused versions leave the outbox.
     private const string TakeBackScript = """
         local function restore(hash, field, version, replaced)
           local current = redis.call('HGET', hash, field)
@@ -68,15 +73,17 @@ public sealed class MemberStore(IDatabase redis)
         local chat = ARGV[1]
         for i = 0, (#ARGV - 1) / 3 - 1 do
           local user, version, replaced = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
+          redis.call('ZREM', KEYS[#KEYS], 'u|' .. version .. '|' .. chat .. '|' .. user)
           restore(KEYS[1], user, version, replaced)
           if restore(KEYS[2 + 2 * i], chat, version, replaced) then redis.call('ZREM', KEYS[3 + 2 * i], chat) end
         end
         return 0
         """;
 
-    // KEYS: chat's pending members, its generation, then (user's pending chats, its index) per member.
-    // ARGV: chat number, ttl, then (user, version) per member. Raises the generation first, in the same step,
-    // so no reader can see the entry gone while an older cached copy still counts as current.
+    // KEYS: chat's pending members, its generation, then (user's pending chats, its index) per member, then the
+    // outbox. ARGV: chat number, ttl, then (user, version) per member. Raises the generation first, in the same step,
+    // so no reader can see the entry gone while an older cached copy still counts as current. The outbox forgets each
+    // persisted version.
     private const string ReleaseScript = """
         redis.call('INCR', KEYS[2])
         redis.call('EXPIRE', KEYS[2], ARGV[2])
@@ -91,6 +98,7 @@ public sealed class MemberStore(IDatabase redis)
         local chat = ARGV[1]
         for i = 0, (#ARGV - 2) / 2 - 1 do
           local user, version = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+          redis.call('ZREM', KEYS[#KEYS], 'u|' .. version .. '|' .. chat .. '|' .. user)
           drop(KEYS[1], user, version)
           if drop(KEYS[3 + 2 * i], chat, version) then redis.call('ZREM', KEYS[4 + 2 * i], chat) end
         end
@@ -142,7 +150,11 @@ public sealed class MemberStore(IDatabase redis)
             args.Add(PendingStore.Version(member.UpdatedAt));
             args.Add(JsonSerializer.Serialize(member, CommandJson.Options));
         }
-        var replaced = (RedisResult[])(await redis.ScriptEvaluateAsync(PutScript, keys, args.ToArray()))!;
+        var put = redis.ScriptEvaluateAsync(PutScript, keys, args.ToArray());
+        var listed = members.Count == 0 ? Task.CompletedTask
+            : PendingStore.ListInOutboxAsync(redis, applicationId, members.Min(m => PendingStore.Version(m.UpdatedAt)));
+        var replaced = (RedisResult[])(await put)!;
+        await listed;
         return new MembersPut(applicationId, chatNumber, members, replaced.Select(r => (string)r!).ToList());
     }
 
@@ -164,7 +176,7 @@ public sealed class MemberStore(IDatabase redis)
 
     private static RedisKey[] Keys(long applicationId, int chatNumber, IEnumerable<MemberState> members) =>
         members.SelectMany(m => new[] { RedisKeys.PendingUserChats(applicationId, m.UserId), IndexOf(RedisKeys.PendingUserChats(applicationId, m.UserId)) })
-            .Prepend(RedisKeys.PendingMembers(applicationId, chatNumber)).ToArray();
+            .Prepend(RedisKeys.PendingMembers(applicationId, chatNumber)).Append(RedisKeys.Outbox(applicationId)).ToArray();
 
     /// <summary>
     /// After the worker persisted these states (or the broker refused them): forget the pending copies that are
@@ -182,6 +194,7 @@ public sealed class MemberStore(IDatabase redis)
             args.Add(member.UserId);
             args.Add(PendingStore.Version(member.UpdatedAt));
         }
+        keys.Add(RedisKeys.Outbox(applicationId));
         return redis.ScriptEvaluateAsync(ReleaseScript, keys.ToArray(), args.ToArray());
     }
 
@@ -238,7 +251,8 @@ public sealed class MemberStore(IDatabase redis)
         for (var i = 0; i + 1 < flat.Length; i += 2) yield return ((string)flat[i]!, (string)flat[i + 1]!);
     }
 
-    private static MemberState Parse(string value) =>
+    /// <summary>A raw pending member value (<c>version|json</c>).</summary>
+    public static MemberState Parse(string value) =>
         JsonSerializer.Deserialize<MemberState>(value.AsSpan(value.IndexOf('|') + 1), CommandJson.Options)!;
 }
 

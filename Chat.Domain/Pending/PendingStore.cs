@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using Chat.Domain.Messaging;
+using Chat.Domain.Redis;
 using StackExchange.Redis;
 
 namespace Chat.Domain.Pending;
@@ -25,13 +27,17 @@ public sealed class PendingStore(IDatabase redis)
         end
         redis.call('HSET', @hash, @number, @value)
         redis.call('ZADD', @index, @number, @number)
+        redis.call('ZADD', @outbox, @version, @entry)
         redis.call('EXPIRE', @hash, @ttl)
         redis.call('EXPIRE', @index, @ttl)
+        redis.call('EXPIRE', @outbox, @ttl)
         return current or ''
         """);
 
-    // Puts back what a put replaced, if the entry is still the one that put stored.
+    // Puts back what a put replaced, if the entry is still the one that put stored. The refused version leaves the
+    // outbox either way: no command of it exists.
     private static readonly LuaScript TakeBack = LuaScript.Prepare("""
+        redis.call('ZREM', @outbox, @entry)
         local current = redis.call('HGET', @hash, @number)
         if current and string.sub(current, 1, string.find(current, '|', 1, true) - 1) == @version then
           if @replaced == '' then
@@ -44,14 +50,16 @@ public sealed class PendingStore(IDatabase redis)
         return 0
         """);
 
-    // ARGV: number, version, number, version, ...: removes each entry still at exactly that version.
+    // KEYS: hash, index, outbox. ARGV: number, version, outbox entry, ...: removes each entry still at exactly that
+    // version; the outbox forgets each persisted version whatever came after it.
     private const string RemoveIfUnchanged = """
-        for i = 1, #ARGV, 2 do
+        for i = 1, #ARGV, 3 do
           local current = redis.call('HGET', KEYS[1], ARGV[i])
           if current and string.sub(current, 1, string.find(current, '|', 1, true) - 1) == ARGV[i + 1] then
             redis.call('HDEL', KEYS[1], ARGV[i])
             redis.call('ZREM', KEYS[2], ARGV[i])
           end
+          redis.call('ZREM', KEYS[3], ARGV[i + 2])
         end
         return 0
         """;
@@ -68,18 +76,28 @@ public sealed class PendingStore(IDatabase redis)
         """);
 
     /// <summary>
-    /// Stores <paramref name="state"/> unless a newer or deleted state is already pending. Returns what it replaced,
-    /// for <see cref="TakeBackAsync"/>, or null if it stored nothing.
+    /// Stores <paramref name="state"/> unless a newer or deleted state is already pending, and lists it in the
+    /// application's outbox. Returns what it replaced, for <see cref="TakeBackAsync"/>, or null if it stored nothing.
     /// </summary>
-    public async Task<PendingPut?> PutAsync<T>(RedisKey hash, int number, T state, DateTime updatedAt, bool deleted)
+    public async Task<PendingPut?> PutAsync<T>(PendingScope scope, int number, T state, DateTime updatedAt, bool deleted)
     {
-        var value = $"{Version(updatedAt)}|{(deleted ? 'D' : 'L')}|{JsonSerializer.Serialize(state, CommandJson.Options)}";
-        var replaced = await redis.ScriptEvaluateAsync(Put, new
+        var version = Version(updatedAt);
+        var value = $"{version}|{(deleted ? 'D' : 'L')}|{JsonSerializer.Serialize(state, CommandJson.Options)}";
+        var put = redis.ScriptEvaluateAsync(Put, new
         {
-            hash, index = IndexOf(hash), number, version = Version(updatedAt), value, ttl = (long)Lifetime.TotalSeconds,
+            hash = scope.Hash, index = IndexOf(scope.Hash), outbox = RedisKeys.Outbox(scope.ApplicationId),
+            number, version, value, entry = scope.Entry(number, version).ToString(), ttl = (long)Lifetime.TotalSeconds,
         });
-        return replaced.IsNull ? null : new PendingPut(hash, number, Version(updatedAt), (string)replaced!);
+        // Sent after the script on the same connection, so the sweeper never sees the entry without its application.
+        var listed = ListInOutboxAsync(redis, scope.ApplicationId, version);
+        var replaced = await put;
+        await listed;
+        return replaced.IsNull ? null : new PendingPut(scope, number, version, (string)replaced!);
     }
+
+    /// <summary>Names an application among those whose outbox the sweeper looks at; its score only ever moves down here.</summary>
+    public static Task ListInOutboxAsync(IDatabaseAsync redis, long applicationId, long version) =>
+        redis.SortedSetAddAsync(RedisKeys.OutboxApplications, applicationId, version, SortedSetWhen.LessThan);
 
     /// <summary>
     /// The broker never confirmed the put state: put back the pending state it replaced (an edit of a message that
@@ -88,30 +106,36 @@ public sealed class PendingStore(IDatabase redis)
     public Task TakeBackAsync(PendingPut put) =>
         redis.ScriptEvaluateAsync(TakeBack, new
         {
-            hash = put.Hash, index = IndexOf(put.Hash), number = put.Number, version = put.Version, replaced = put.Replaced,
+            hash = put.Scope.Hash, index = IndexOf(put.Scope.Hash), outbox = RedisKeys.Outbox(put.Scope.ApplicationId),
+            number = put.Number, version = put.Version, replaced = put.Replaced, entry = put.Scope.Entry(put.Number, put.Version).ToString(),
         });
 
-    public async Task<PendingEntry<T>?> GetAsync<T>(RedisKey hash, int number)
+    public async Task<PendingEntry<T>?> GetAsync<T>(PendingScope scope, int number)
     {
-        var value = await redis.HashGetAsync(hash, number);
+        var value = await redis.HashGetAsync(scope.Hash, number);
         return value.HasValue ? Parse<T>(value!) : null;
     }
 
     /// <summary>Up to <paramref name="limit"/> pending entries with numbers in [low, high], in number order.</summary>
-    public async Task<IReadOnlyList<PendingEntry<T>>> RangeAsync<T>(RedisKey hash, int low, int high, bool descending, int limit)
+    public async Task<IReadOnlyList<PendingEntry<T>>> RangeAsync<T>(PendingScope scope, int low, int high, bool descending, int limit)
     {
         var values = (RedisValue[]?)await redis.ScriptEvaluateAsync(Range, new
         {
-            hash, index = IndexOf(hash), low, high, descending = descending ? 1 : 0, limit,
+            hash = scope.Hash, index = IndexOf(scope.Hash), low, high, descending = descending ? 1 : 0, limit,
         });
         return values is null ? [] : values.Where(v => v.HasValue).Select(v => Parse<T>(v!)).ToList();
     }
 
     /// <summary>After the worker persisted these versions: forget them, unless a newer state arrived meanwhile.</summary>
-    public Task RemoveIfUnchangedAsync(RedisKey hash, IEnumerable<(int Number, DateTime UpdatedAt)> persisted)
+    public Task RemoveIfUnchangedAsync(PendingScope scope, IEnumerable<(int Number, DateTime UpdatedAt)> persisted)
     {
-        var args = persisted.SelectMany(p => new RedisValue[] { p.Number, Version(p.UpdatedAt) }).ToArray();
-        return args.Length == 0 ? Task.CompletedTask : redis.ScriptEvaluateAsync(RemoveIfUnchanged, [hash, IndexOf(hash)], args);
+        var args = persisted.SelectMany(p => new RedisValue[]
+        {
+            p.Number, Version(p.UpdatedAt), scope.Entry(p.Number, Version(p.UpdatedAt)).ToString(),
+        }).ToArray();
+        return args.Length == 0
+            ? Task.CompletedTask
+            : redis.ScriptEvaluateAsync(RemoveIfUnchanged, [scope.Hash, IndexOf(scope.Hash), RedisKeys.Outbox(scope.ApplicationId)], args);
     }
 
     private static RedisKey IndexOf(RedisKey hash) => hash.Append(":idx");
@@ -119,7 +143,10 @@ public sealed class PendingStore(IDatabase redis)
     /// <summary>Microseconds since the epoch: exact in Lua's doubles (below 2^53) and equal to datetime(6).</summary>
     public static long Version(DateTime updatedAt) => (updatedAt.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
-    private static PendingEntry<T> Parse<T>(string value)
+    /// <summary>The version a raw pending value (<c>version|…</c>, as chats, messages and members store it) carries.</summary>
+    public static long VersionOf(string value) => long.Parse(value.AsSpan(0, value.IndexOf('|')), CultureInfo.InvariantCulture);
+
+    public static PendingEntry<T> Parse<T>(string value)
     {
         var first = value.IndexOf('|');
         var deleted = value[first + 1] == 'D';
@@ -129,5 +156,19 @@ public sealed class PendingStore(IDatabase redis)
 
 public sealed record PendingEntry<T>(T State, bool Deleted);
 
+/// <summary>One pending set: an application's chats (chat number 0; real chats start at 1) or one chat's messages.</summary>
+public readonly record struct PendingScope(long ApplicationId, int ChatNumber)
+{
+    public static PendingScope Chats(long applicationId) => new(applicationId, 0);
+    public static PendingScope Messages(long applicationId, int chatNumber) => new(applicationId, chatNumber);
+
+    public RedisKey Hash => ChatNumber == 0 ? RedisKeys.PendingChats(ApplicationId) : RedisKeys.PendingMessages(ApplicationId, ChatNumber);
+
+    public OutboxEntry Entry(int number, long version) =>
+        new(ChatNumber == 0 ? PendingKind.Chat : PendingKind.Message, version, ChatNumber, number.ToString(CultureInfo.InvariantCulture));
+
+    public override string ToString() => Hash.ToString();
+}
+
 /// <summary>A state stored in a pending set, and the raw entry it replaced there ("" if none).</summary>
-public sealed record PendingPut(RedisKey Hash, int Number, long Version, string Replaced);
+public sealed record PendingPut(PendingScope Scope, int Number, long Version, string Replaced);

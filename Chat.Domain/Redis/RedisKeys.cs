@@ -28,5 +28,12 @@ public static class RedisKeys
     public static RedisKey Presence(long applicationId, string user) => $"{App(applicationId)}:u:{user}:presence";
     public static RedisKey LastSeen(long applicationId, string user) => $"{App(applicationId)}:u:{user}:last-seen";
 
+    /// <summary>The application's accepted states not yet known to be persisted, scored by when they were last published (see OutboxEntry).</summary>
+    public static RedisKey Outbox(long applicationId) => $"{App(applicationId)}:outbox";
+    public static RedisKey OutboxTries(long applicationId) => $"{App(applicationId)}:outbox-tries";
+
+    /// <summary>Applications whose outbox may hold entries, scored by its oldest. The one key without a hash tag: it spans applications.</summary>
+    public static readonly RedisKey OutboxApplications = "outbox-apps";
+
     public static RedisKey Idempotency(long applicationId, int chatNumber, string key) => $"{App(applicationId)}:c:{chatNumber}:idem:{key}";
 }

@@ -117,9 +117,9 @@ public sealed partial class BatchProcessor(
     {
         var releases = new List<Task>();
         foreach (var group in outcome.Chats.GroupBy(c => c.ApplicationId))
-            releases.Add(pending.RemoveIfUnchangedAsync(RedisKeys.PendingChats(group.Key), group.Select(c => (c.Number, c.UpdatedAt))));
-        foreach (var group in outcome.Messages.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
-            releases.Add(pending.RemoveIfUnchangedAsync(RedisKeys.PendingMessages(group.Key.ApplicationId, group.Key.ChatNumber),
+            releases.Add(pending.RemoveIfUnchangedAsync(PendingScope.Chats(group.Key), group.Select(c => (c.Number, c.UpdatedAt))));
+        foreach (var group in outcome.Messages.Concat(outcome.Settled).GroupBy(m => (m.ApplicationId, m.ChatNumber)))
+            releases.Add(pending.RemoveIfUnchangedAsync(PendingScope.Messages(group.Key.ApplicationId, group.Key.ChatNumber),
                 group.Select(m => (m.Number, m.UpdatedAt))));
         foreach (var group in outcome.Members.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
             releases.Add(members.ReleaseAsync(group.Key.ApplicationId, group.Key.ChatNumber, group.Select(m => m.Member)));

@@ -29,9 +29,10 @@ public sealed partial class BatchWriter
             {
                 if (command is not null && waiting.Add(command.CommandId)) outcome.Waiting.Add(command);
             }
-            else if (!row.Deleted)
+            else if (row.Deleted)
+                outcome.Members.Add((app, chat, member)); // settled with the deleted chat: only its pending copy goes
+            else
                 writable.Add((row.Id, app, chat, member));
-            // else: the chat was deleted, and its members with it
         }
 
         var rows = writable.GroupBy(w => (w.ChatRow, w.Member.UserId)).Select(g =>

@@ -8,6 +8,8 @@ public sealed class BatchOutcome
 {
     public List<ChatState> Chats { get; } = [];
     public List<MessageState> Messages { get; } = [];
+    /// <summary>Messages of a deleted chat: nothing to write (its messages are gone), but done, so their pending copies go too.</summary>
+    public List<MessageState> Settled { get; } = [];
     /// <summary>Messages whose chat row does not exist yet: they go round the retry queue.</summary>
     public List<Command> Waiting { get; } = [];
     public List<(Command Command, string Reason)> Rejected { get; } = [];
@@ -16,7 +18,7 @@ public sealed class BatchOutcome
     public HashSet<long> DeletedApplications { get; } = [];
     public HashSet<long> TouchedApplications { get; } = [];
     public HashSet<long> TouchedChatRows { get; } = [];
-    /// <summary>Member states written, whose pending copies are released after the commit.</summary>
+    /// <summary>Member states written (or settled with their deleted chat), whose pending copies are released after the commit.</summary>
     public List<(long ApplicationId, int ChatNumber, MemberState Member)> Members { get; } = [];
 
     /// <summary>Adds another outcome's parts to this one (a batch written one command at a time).</summary>
@@ -24,6 +26,7 @@ public sealed class BatchOutcome
     {
         Chats.AddRange(other.Chats);
         Messages.AddRange(other.Messages);
+        Settled.AddRange(other.Settled);
         Waiting.AddRange(other.Waiting);
         Rejected.AddRange(other.Rejected);
         DeletedChatRows.UnionWith(other.DeletedChatRows);
@@ -99,9 +102,10 @@ public sealed partial class BatchWriter(MySqlDataSource database)
         {
             if (!chatRows.TryGetValue((command.Message.ApplicationId, command.Message.ChatNumber), out var chat))
                 outcome.Waiting.Add(command); // its chat is still on the way
-            else if (!chat.Deleted)
+            else if (chat.Deleted)
+                outcome.Settled.Add(command.Message);
+            else
                 writable.Add((chat.Id, command));
-            // else: the chat was deleted, and its messages with it
         }
 
         var known = await sql.MessageUidsAsync(writable.Select(w => (w.ChatRow, w.Command.Message.Number)).Distinct().ToList(), ct);

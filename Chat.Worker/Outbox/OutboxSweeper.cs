@@ -1,0 +1,214 @@
+using System.Globalization;
+using Chat.Domain.Members;
+using Chat.Domain.Messaging;
+using Chat.Domain.Pending;
+using Chat.Domain.Redis;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Chat.Worker.Outbox;
+
+/// <summary>What one sweep did.</summary>
+/// <param name="Republished">Entries whose state was published again.</param>
+/// <param name="Dropped">Entries that no longer named a pending state (persisted or replaced meanwhile), or whose application is gone.</param>
+/// <param name="GivenUp">Entries published <see cref="OutboxOptions.MaxTries"/> times without being persisted.</param>
+public sealed record SweepResult(int Republished, int Dropped, int GivenUp)
+{
+    public static readonly SweepResult None = new(0, 0, 0);
+    public SweepResult Add(SweepResult other) => new(Republished + other.Republished, Dropped + other.Dropped, GivenUp + other.GivenUp);
+}
+
+/// <summary>
+/// The last line of "nothing accepted is lost" (docs/decisions/0009). Every state the API accepts stays listed in its
+/// application's outbox until the worker has persisted that version. An entry older than <see cref="OutboxOptions.Age"/>
+/// names a state whose command did not reach MySQL: lost after the broker confirmed it, or never published because
+/// an API replica died between storing it and publishing it. The sweeper publishes the state again, as it is pending
+/// now; the worker converges on duplicates, so a state that was only slow costs one redundant write.
+/// One worker sweeps at a time (a Redis lock), and none while the queue is behind.
+/// </summary>
+public sealed partial class OutboxSweeper(
+    IDatabase redis, MySqlDataSource database, CommandPublisher publisher, RabbitMqConnection rabbit,
+    IOptions<OutboxOptions> options, ILogger<OutboxSweeper> log) : BackgroundService
+{
+    private static readonly RedisKey Lock = "outbox-sweeper";
+    private OutboxOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Options.Interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Redis, MySQL or the broker away: the entries stay, and the next sweep tries again.
+                LogFailed(e.Message);
+            }
+        }
+    }
+
+    public async Task<SweepResult> SweepAsync(CancellationToken ct)
+    {
+        var owner = Guid.NewGuid().ToString();
+        if (!await redis.LockTakeAsync(Lock, owner, Options.Interval)) return SweepResult.None;
+        try
+        {
+            var queued = await QueuedCommandsAsync(ct);
+            if (queued > Options.MaxQueued)
+            {
+                LogBehind(queued);
+                return SweepResult.None;
+            }
+            var cutoff = PendingStore.Version(DateTime.UtcNow - Options.Age);
+            var applications = (await redis.SortedSetRangeByScoreAsync(RedisKeys.OutboxApplications, stop: cutoff, take: Options.ApplicationsPerSweep))
+                .Select(a => (long)a).ToList();
+            if (applications.Count == 0) return SweepResult.None;
+
+            var live = await LiveApplicationsAsync(applications, ct);
+            var result = SweepResult.None;
+            foreach (var application in applications)
+                result = result.Add(live.Contains(application) ? await SweepAsync(application, cutoff, ct) : await ForgetAsync(application));
+            if (result != SweepResult.None) LogSwept(applications.Count, result.Republished, result.Dropped, result.GivenUp);
+            return result;
+        }
+        finally
+        {
+            await redis.LockReleaseAsync(Lock, owner);
+        }
+    }
+
+    private async Task<SweepResult> SweepAsync(long application, long cutoff, CancellationToken ct)
+    {
+        var outbox = RedisKeys.Outbox(application);
+        var tries = RedisKeys.OutboxTries(application);
+        var due = (await redis.SortedSetRangeByScoreAsync(outbox, stop: cutoff, take: Options.EntriesPerApplication)).Select(d => (string)d!).ToList();
+        if (due.Count == 0)
+        {
+            await RelistAsync(application);
+            return SweepResult.None;
+        }
+        var entries = due.Select(OutboxEntry.Parse).ToList();
+        var values = await Task.WhenAll(entries.Select(e => e is null ? Task.FromResult(RedisValue.Null) : redis.HashGetAsync(PendingSetOf(application, e), e.Field)));
+        var published = await redis.HashGetAsync(tries, due.Select(d => (RedisValue)d).ToArray());
+
+        var stale = new List<string>();
+        var spent = new List<string>();
+        var again = new List<(string Raw, OutboxEntry Entry, string Value)>();
+        for (var i = 0; i < due.Count; i++)
+        {
+            if (entries[i] is not { } entry || !values[i].HasValue || PendingStore.VersionOf(values[i]!) != entry.Version) stale.Add(due[i]);
+            else if ((int)published[i] >= Options.MaxTries) spent.Add(due[i]);
+            else again.Add((due[i], entry, values[i]!));
+        }
+
+        await Task.WhenAll(CommandsOf(application, again).Select(c => publisher.PublishAsync(c, ct)));
+        var now = PendingStore.Version(DateTime.UtcNow);
+        var writes = new List<Task>();
+        foreach (var (raw, entry, _) in again)
+        {
+            LogRepublished(application, raw, (now - entry.Version) / 1_000_000);
+            writes.Add(redis.HashIncrementAsync(tries, raw));
+            writes.Add(redis.SortedSetAddAsync(outbox, raw, now, SortedSetWhen.Exists)); // unless the worker released it meanwhile
+        }
+        foreach (var raw in spent) LogGivenUp(application, raw, Options.MaxTries);
+        var gone = stale.Concat(spent).Select(r => (RedisValue)r).ToArray();
+        if (gone.Length > 0)
+        {
+            writes.Add(redis.SortedSetRemoveAsync(outbox, gone));
+            writes.Add(redis.HashDeleteAsync(tries, gone));
+        }
+        if (again.Count > 0) writes.Add(redis.KeyExpireAsync(tries, TimeSpan.FromDays(2)));
+        await Task.WhenAll(writes);
+        await RelistAsync(application);
+        return new SweepResult(again.Count, stale.Count, spent.Count);
+    }
+
+    /// <summary>Commands carrying the states as they are pending now; a chat's members travel together.</summary>
+    private static IEnumerable<Command> CommandsOf(long application, List<(string Raw, OutboxEntry Entry, string Value)> entries)
+    {
+        foreach (var (_, entry, value) in entries)
+        {
+            if (entry.Kind == PendingKind.Chat)
+            {
+                var chat = PendingStore.Parse<ChatState>(value).State;
+                yield return new ChatChanged(Guid.NewGuid(), ChangeOf(chat.CreatedAt, chat.UpdatedAt, chat.DeletedAt), chat);
+            }
+            else if (entry.Kind == PendingKind.Message)
+            {
+                var message = PendingStore.Parse<MessageState>(value).State;
+                yield return new MessageChanged(Guid.NewGuid(), ChangeOf(message.CreatedAt, message.UpdatedAt, message.DeletedAt), message);
+            }
+        }
+        foreach (var chat in entries.Where(e => e.Entry.Kind == PendingKind.Member).GroupBy(e => e.Entry.ChatNumber))
+            yield return new MembersChanged(Guid.NewGuid(), application, chat.Key, chat.Select(e => MemberStore.Parse(e.Value)).ToList());
+    }
+
+    private static Change ChangeOf(DateTime createdAt, DateTime updatedAt, DateTime? deletedAt) =>
+        deletedAt is not null ? Change.Deleted : updatedAt == createdAt ? Change.Created : Change.Updated;
+
+    private static RedisKey PendingSetOf(long application, OutboxEntry entry) => entry.Kind switch
+    {
+        PendingKind.Chat => RedisKeys.PendingChats(application),
+        PendingKind.Message => RedisKeys.PendingMessages(application, entry.ChatNumber),
+        _ => RedisKeys.PendingMembers(application, entry.ChatNumber),
+    };
+
+    /// <summary>The application is deleted (or was never created): nothing of it will be written, so nothing is owed.</summary>
+    private async Task<SweepResult> ForgetAsync(long application)
+    {
+        var dropped = await redis.SortedSetLengthAsync(RedisKeys.Outbox(application));
+        await redis.KeyDeleteAsync([RedisKeys.Outbox(application), RedisKeys.OutboxTries(application)]);
+        await RelistAsync(application);
+        return new SweepResult(0, (int)dropped, 0);
+    }
+
+    /// <summary>
+    /// Lists the application under its oldest entry, or not at all. Removed first and re-added after reading, so a
+    /// put racing with this (entry, then a lowering add to the list) is never left unlisted.
+    /// </summary>
+    private async Task RelistAsync(long application)
+    {
+        await redis.SortedSetRemoveAsync(RedisKeys.OutboxApplications, application);
+        var oldest = await redis.SortedSetRangeByRankWithScoresAsync(RedisKeys.Outbox(application), 0, 0);
+        if (oldest.Length > 0) await PendingStore.ListInOutboxAsync(redis, application, (long)oldest[0].Score);
+    }
+
+    private async Task<HashSet<long>> LiveApplicationsAsync(IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = new MySqlCommand(
+            $"SELECT id FROM applications WHERE deleted_at IS NULL AND id IN ({string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)))})",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var live = new HashSet<long>();
+        while (await reader.ReadAsync(ct)) live.Add(reader.GetInt64(0));
+        return live;
+    }
+
+    private async Task<uint> QueuedCommandsAsync(CancellationToken ct)
+    {
+        await using var channel = await (await rabbit.GetAsync(ct)).CreateChannelAsync(cancellationToken: ct);
+        return (await channel.QueueDeclarePassiveAsync(Topology.Commands, ct)).MessageCount;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Outbox: re-published {Entry} of application {Application}, {Seconds} s after it was accepted (or last re-published) and still not persisted")]
+    private partial void LogRepublished(long application, string entry, long seconds);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Outbox: gave up on {Entry} of application {Application}, still not persisted after {Tries} re-publications (chat.commands.dead has the reason)")]
+    private partial void LogGivenUp(long application, string entry, int tries);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox swept {Applications} applications: {Republished} re-published, {Dropped} dropped, {GivenUp} given up")]
+    private partial void LogSwept(int applications, int republished, int dropped, int givenUp);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox sweep waits: {Queued} commands are queued, so old entries may simply not be consumed yet")]
+    private partial void LogBehind(uint queued);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox sweep failed; the next one tries again: {Reason}")]
+    private partial void LogFailed(string reason);
+}
