@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Chat.Domain.Pending;
 using Chat.Domain.Redis;
 
 namespace Chat.Chaos;
@@ -26,6 +27,21 @@ public sealed partial class CommandTrace(string outDir)
         if (accepted.Count == 0) return "no Accepted line in the API logs (Debug logging off?)";
         return string.Join("; ", accepted.Select(m =>
             $"{m.Groups[1].Value} {m.Groups[2].Value[marker.Length..]}: {(_finished.Contains(m.Groups[1].Value) ? "written by the worker" : "never written by the worker")}"));
+    }
+
+    /// <summary>
+    /// For a state the outbox sweeper re-published: whether the command the API got confirmed for that very version
+    /// was ever written by the worker. If not, the command was lost after its confirm and the sweeper made it good.
+    /// </summary>
+    public string DescribeRepublished(long appId, OutboxEntry entry)
+    {
+        if (entry.Kind == PendingKind.Member) return "a member state (not traced)";
+        var scope = entry.Kind == PendingKind.Chat ? RedisKeys.PendingChats(appId) : RedisKeys.PendingMessages(appId, entry.ChatNumber);
+        var state = $"{scope} #{entry.Field} v{entry.Version}";
+        var ids = _apiLines.Select(line => AcceptedLine().Match(line)).Where(m => m.Success && m.Groups[2].Value == state)
+            .Select(m => m.Groups[1].Value).ToList();
+        if (ids.Count == 0) return "not confirmed: its API replica died before publishing it";
+        return ids.Any(_finished.Contains) ? "slow: its command was written too" : "lost after the broker's confirm: its command never reached the worker";
     }
 
     [GeneratedRegex(@"Accepted ([0-9a-f-]{36}): (.*)$")]

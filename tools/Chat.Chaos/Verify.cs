@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Chat.Domain.Pending;
 using MySqlConnector;
 using RabbitMQ.Client;
 
@@ -94,8 +95,21 @@ public static class Verify
         table.Add("chats_count / messages_count stale", $"{db.StaleApplications} / {db.StaleChats}",
             $"of {tokens.Count} applications / {db.Chats.Count} chats, after one reconcile run (marks lost in FLUSHALL are expected to stay stale)");
 
+        // What the outbox sweeper made good (docs/decisions/0009), and whether it had to.
+        var workerLog = Path.Combine(outDir, "worker.log");
+        var workerLines = File.Exists(workerLog) ? File.ReadAllLines(workerLog) : [];
+        var republished = workerLines.Select(line => Regex.Match(line, @"Outbox: re-published (\S+) of application (\d+),")).Where(m => m.Success)
+            .Select(m => (Entry: OutboxEntry.Parse(m.Groups[1].Value)!, App: long.Parse(m.Groups[2].Value))).ToList();
+        var givenUp = workerLines.Count(line => line.Contains("Outbox: gave up on"));
+        var trace = lost.Count == 0 && republished.Count == 0 ? null : new CommandTrace(outDir);
+        var why = republished.Distinct().Select(r => (r.Entry, r.App, Why: trace!.DescribeRepublished(r.App, r.Entry))).ToList();
+        table.Add("re-published from the outbox", $"{why.Count}",
+            string.Join("; ", why.GroupBy(w => w.Why.Split(':')[0]).Select(g => $"{g.Count()} {g.Key}")));
+        foreach (var (entry, app, reason) in why.Where(w => w.Why.StartsWith("lost")).Take(10))
+            table.Add($"  made good: app {app} {entry.Kind.ToString().ToLowerInvariant()} {(entry.ChatNumber > 0 ? $"{entry.ChatNumber}/" : "")}{entry.Field}", "", reason);
+        table.Add("given up by the outbox", $"{givenUp}", "accepted states never persisted", Judge(givenUp == 0));
+
         // The evidence for every loss: what the client was told, what the row holds instead.
-        var trace = lost.Count == 0 ? null : new CommandTrace(outDir);
         foreach (var r in lost.Take(20))
         {
             table.Add($"  lost: {r.App[..6]}… chat {r.Chat} #{r.Number}", $"{r.T:0.0}s",
@@ -105,7 +119,7 @@ public static class Verify
         }
 
         var pass = bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
-                   && unexplained == 0 && deadUnexplained == 0 && drained == "yes" && unexplainedNotFound.Count == 0;
+                   && unexplained == 0 && deadUnexplained == 0 && drained == "yes" && unexplainedNotFound.Count == 0 && givenUp == 0;
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);
         await File.WriteAllTextAsync(Path.Combine(outDir, "result.txt"), text);
