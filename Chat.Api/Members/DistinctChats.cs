@@ -6,6 +6,7 @@ using Chat.Domain.Data;
 using Chat.Domain.Members;
 using Chat.Domain.Messaging;
 using Chat.Domain.Numbers;
+using Chat.Domain.Pending;
 using Chat.Domain.Redis;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
@@ -53,7 +54,7 @@ public sealed class DistinctChats(IDatabase redis, ChatDirectory chats, NumberAl
                     var now = ApplicationsApi.UtcNow();
                     var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null, key);
                     await writes.AcceptNewChatAsync(chat, MemberWrites.Initial(members, now), ct);
-                    await redis.StringSetAsync(mapping, number, MemberStore.Lifetime);
+                    await redis.StringSetAsync(mapping, number, PendingStore.Lifetime);
                     return (new KnownChat(chat, null, 0), true);
                 }
                 finally
@@ -80,7 +81,7 @@ public sealed class DistinctChats(IDatabase redis, ChatDirectory chats, NumberAl
         foreach (var candidate in candidates)
         {
             if (await chats.FindAsync(app, candidate) is not { } persisted) continue; // its deletion is pending
-            await redis.StringSetAsync(mapping, candidate, MemberStore.Lifetime);
+            await redis.StringSetAsync(mapping, candidate, PendingStore.Lifetime);
             return persisted;
         }
         return null;

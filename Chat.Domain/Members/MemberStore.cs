@@ -20,9 +20,6 @@ namespace Chat.Domain.Members;
 /// </summary>
 public sealed class MemberStore(IDatabase redis)
 {
-    /// <summary>As for pending chats and messages: a safety net for states whose command was dead-lettered.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(2);
-
     private static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
 
     // KEYS: chat's pending members, then (user's pending chats, its index) per member, then the outbox.
@@ -143,7 +140,7 @@ public sealed class MemberStore(IDatabase redis)
     public async Task<MembersPut> PutAsync(long applicationId, int chatNumber, IReadOnlyList<MemberState> members)
     {
         var keys = Keys(applicationId, chatNumber, members);
-        var args = new List<RedisValue> { chatNumber, (long)Lifetime.TotalSeconds };
+        var args = new List<RedisValue> { chatNumber, (long)PendingStore.Lifetime.TotalSeconds };
         foreach (var member in members)
         {
             args.Add(member.UserId);
@@ -185,7 +182,7 @@ public sealed class MemberStore(IDatabase redis)
     public Task ReleaseAsync(long applicationId, int chatNumber, IEnumerable<MemberState> members)
     {
         var keys = new List<RedisKey> { RedisKeys.PendingMembers(applicationId, chatNumber), RedisKeys.MembersGeneration(applicationId, chatNumber) };
-        var args = new List<RedisValue> { chatNumber, (long)Lifetime.TotalSeconds };
+        var args = new List<RedisValue> { chatNumber, (long)PendingStore.Lifetime.TotalSeconds };
         // A batch of receipts repeats the same membership state many times.
         foreach (var member in members.DistinctBy(m => (m.UserId, m.UpdatedAt)))
         {
@@ -202,7 +199,7 @@ public sealed class MemberStore(IDatabase redis)
     public async Task<(int Delivered, int Read)> RaiseCursorsAsync(long applicationId, int chatNumber, string user, int delivered, int read)
     {
         var result = (RedisResult[])(await redis.ScriptEvaluateAsync(RaiseScript, [RedisKeys.Cursors(applicationId, chatNumber)],
-            [user, delivered, read, (long)Lifetime.TotalSeconds]))!;
+            [user, delivered, read, (long)PendingStore.Lifetime.TotalSeconds]))!;
         return ((int)result[0], (int)result[1]);
     }
 

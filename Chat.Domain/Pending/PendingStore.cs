@@ -11,12 +11,16 @@ namespace Chat.Domain.Pending;
 /// its writes at once (docs/decisions/0004). One set per scope (an application's chats, a chat's messages):
 /// a hash <c>number → "version|D or L|json"</c> plus a sorted set of numbers for range reads.
 /// The version is the state's <c>updated_at</c> in microseconds; an older state never replaces a newer one
-/// and a deletion (<c>D</c>) is never replaced at all, exactly as in MySQL.
+/// and a deletion (<c>D</c>) is never replaced at all, exactly as in MySQL. Every stored version is also listed in
+/// the application's outbox until the worker persisted it, so one that stays can be published again (docs/decisions/0009).
 /// </summary>
 public sealed class PendingStore(IDatabase redis)
 {
-    /// <summary>A safety net: entries of a command that ended in the dead-letter queue do not live forever.</summary>
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(2);
+    /// <summary>
+    /// A safety net for everything pending (chats, messages, members, their outbox): entries of a command that ended in
+    /// the dead-letter queue do not live forever.
+    /// </summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromDays(2);
 
     private static readonly LuaScript Put = LuaScript.Prepare("""
         local current = redis.call('HGET', @hash, @number)

@@ -121,7 +121,7 @@ public sealed partial class OutboxSweeper(
             writes.Add(redis.SortedSetRemoveAsync(outbox, gone));
             writes.Add(redis.HashDeleteAsync(tries, gone));
         }
-        if (again.Count > 0) writes.Add(redis.KeyExpireAsync(tries, TimeSpan.FromDays(2)));
+        if (again.Count > 0) writes.Add(redis.KeyExpireAsync(tries, PendingStore.Lifetime));
         await Task.WhenAll(writes);
         await RelistAsync(application);
         return new SweepResult(again.Count, stale.Count, spent.Count);
