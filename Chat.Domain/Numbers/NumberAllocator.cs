@@ -41,9 +41,9 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
     {
         // Long enough to outlast a reservation lock left by a replica that died holding it (LockTime).
         var deadline = DateTime.UtcNow + LockTime + TimeSpan.FromSeconds(1);
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
-            var number = await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, ct);
+            var number = await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, attempt, ct);
             if (number is not null) return number.Value;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Could not reserve numbers for {scope} in time.");
         }
@@ -56,14 +56,18 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
     /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of
     /// each burning a block. The others wait for the lock and then find the block installed.
     /// </summary>
+    /// <param name="attempt">How many times this request found the lock taken: a live holder installs its block within
+    /// milliseconds, so the first waits are short; a holder that died leaves the lock for up to <see cref="LockTime"/>,
+    /// and the waits grow to 100 ms instead of asking Redis twice every few milliseconds all that time.</param>
     /// <returns>A number, when the previous lock holder's block arrived meanwhile; otherwise null (try again).</returns>
-    private async Task<int?> ReserveBlockAsync(RedisKey counter, string scope, CancellationToken ct)
+    private async Task<int?> ReserveBlockAsync(RedisKey counter, string scope, int attempt, CancellationToken ct)
     {
         RedisKey lockKey = counter.Append(":reserving");
         var token = Guid.NewGuid().ToString();
         if (!await redis.LockTakeAsync(lockKey, token, LockTime))
         {
-            await Task.Delay(Random.Shared.Next(2, 10), ct);
+            var wait = Math.Min(100, 2 << Math.Min(attempt, 6));
+            await Task.Delay(Random.Shared.Next(wait / 2, wait + 1), ct);
             return null;
         }
         try
