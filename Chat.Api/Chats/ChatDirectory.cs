@@ -1,4 +1,6 @@
+using System.Linq.Expressions;
 using Chat.Api.Applications;
+using Chat.Domain.Chats;
 using Chat.Domain.Data;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
@@ -38,11 +40,13 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbCon
             await using var context = await db.CreateDbContextAsync();
             return await context.Chats
                 .Where(c => c.ApplicationId == app.Id && c.Number == number && c.DeletedAt == null)
-                .Select(c => new KnownChat(
-                    new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.DistinctKey),
-                    c.Id, c.MessagesCount))
+                .Select(Known)
                 .SingleOrDefaultAsync();
         }, cacheAbsence: false);
+
+    /// <summary>A chat row as the API knows it, for every query that reads chats.</summary>
+    public static readonly Expression<Func<ChatRow, KnownChat>> Known = c => new KnownChat(
+        new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.DistinctKey), c.Id, c.MessagesCount);
 
     /// <summary>The row id straight from MySQL, for a chat that was still pending when it was looked up.</summary>
     public async Task<long?> FindRowIdAsync(KnownApplication app, int number) =>

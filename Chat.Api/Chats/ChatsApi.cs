@@ -105,7 +105,7 @@ public static class ChatsApi
         var rows = await db.Chats
             .Where(c => c.ApplicationId == app.Id && c.Number >= from && c.DeletedAt == null)
             .OrderBy(c => c.Number).Take(take + 1)
-            .Select(c => new KnownChat(new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt), c.Id, c.MessagesCount))
+            .Select(ChatDirectory.Known)
             .ToListAsync();
         var counts = rows.ToDictionary(r => r.State.Number, r => r.MessagesCount);
 
