@@ -21,22 +21,31 @@ public static class Topology
 
     public static async Task DeclareAsync(IChannel channel, int deliveryLimit, CancellationToken ct = default)
     {
-        foreach (var exchange in new[] { Commands, Retry, Dead })
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, cancellationToken: ct);
-
-        await DeclareQuorumQueueAsync(channel, Dead, new Dictionary<string, object?>(), ct);
-        await DeclareQuorumQueueAsync(channel, Commands, new Dictionary<string, object?>
-        {
-            ["x-delivery-limit"] = deliveryLimit,
-            ["x-dead-letter-exchange"] = Dead,
-            // The broker re-publishes with confirms, so a dead-lettered command is not dropped on the way.
-            ["x-dead-letter-strategy"] = "at-least-once",
-            ["x-overflow"] = "reject-publish",
-        }, ct);
+        await DeclareWithDeadLettersAsync(channel, Commands, Dead, deliveryLimit, ct);
+        await channel.ExchangeDeclareAsync(Retry, ExchangeType.Fanout, durable: true, cancellationToken: ct);
         await DeclareQuorumQueueAsync(channel, Retry, new Dictionary<string, object?>
         {
             ["x-message-ttl"] = (int)RetryDelay.TotalMilliseconds,
             ["x-dead-letter-exchange"] = Commands,
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        }, ct);
+    }
+
+    /// <summary>
+    /// A work queue and its dead-letter queue, each a quorum queue behind a fanout exchange of its own name: a
+    /// delivery redelivered <paramref name="deliveryLimit"/> times goes to <paramref name="dead"/>. The broker
+    /// re-publishes it with confirms, so a dead-lettered message is not dropped on the way.
+    /// </summary>
+    public static async Task DeclareWithDeadLettersAsync(IChannel channel, string queue, string dead, int deliveryLimit, CancellationToken ct)
+    {
+        foreach (var exchange in new[] { queue, dead })
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, cancellationToken: ct);
+        await DeclareQuorumQueueAsync(channel, dead, new Dictionary<string, object?>(), ct);
+        await DeclareQuorumQueueAsync(channel, queue, new Dictionary<string, object?>
+        {
+            ["x-delivery-limit"] = deliveryLimit,
+            ["x-dead-letter-exchange"] = dead,
             ["x-dead-letter-strategy"] = "at-least-once",
             ["x-overflow"] = "reject-publish",
         }, ct);

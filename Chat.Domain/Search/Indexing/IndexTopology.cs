@@ -17,18 +17,6 @@ public static class IndexTopology
     public const string Queue = "chat.index";
     public const string Dead = "chat.index.dead";
 
-    public static async Task DeclareAsync(IChannel channel, int deliveryLimit, CancellationToken ct = default)
-    {
-        foreach (var exchange in new[] { Queue, Dead })
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, cancellationToken: ct);
-
-        await Topology.DeclareQuorumQueueAsync(channel, Dead, new Dictionary<string, object?>(), ct);
-        await Topology.DeclareQuorumQueueAsync(channel, Queue, new Dictionary<string, object?>
-        {
-            ["x-delivery-limit"] = deliveryLimit,
-            ["x-dead-letter-exchange"] = Dead,
-            ["x-dead-letter-strategy"] = "at-least-once",
-            ["x-overflow"] = "reject-publish",
-        }, ct);
-    }
+    public static Task DeclareAsync(IChannel channel, int deliveryLimit, CancellationToken ct = default) =>
+        Topology.DeclareWithDeadLettersAsync(channel, Queue, Dead, deliveryLimit, ct);
 }
