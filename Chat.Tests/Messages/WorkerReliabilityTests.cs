@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Chat.Domain.Messaging;
 using Chat.Tests.Infrastructure;
+using Chat.Tests.Members;
 using RabbitMQ.Client;
 
 namespace Chat.Tests.Messages;
@@ -37,6 +38,27 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
     }
 
     private static readonly Guid[] Guids = [Guid.Empty, Guid.NewGuid(), Guid.NewGuid()];
+
+    [Test]
+    public async Task AnOlderMemberStateInALaterBatchKeepsTheNewerMembershipAndRaisesOnlyTheCursorsItCarriesHigher()
+    {
+        var token = await Api.CreateApplicationAsync();
+        var appId = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        var t0 = DateTime.UtcNow.AddMinutes(-1);
+        // First worker run: bob as he is now (joined again at +20 s), delivered up to 5, read up to 3.
+        await PublishAsync(new ChatChanged(Guid.NewGuid(), Change.Created, new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null)),
+            new MembersChanged(Guid.NewGuid(), appId, 1, [new MemberState("bob", t0.AddSeconds(20), t0.AddSeconds(20), null, 5, 3)]));
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await Eventually.HoldsAsync(async () => (await MemberRows.OfAsync(token)).Count == 1), "first state persisted");
+
+        // Second run, so no in-batch coalescing decides: a late, older state (bob left at +10 s) with a higher
+        // delivered and a lower read cursor. Only the SQL can keep the newer membership and the greatest cursors.
+        await PublishAsync(new MembersChanged(Guid.NewGuid(), appId, 1, [new MemberState("bob", t0, t0.AddSeconds(10), t0.AddSeconds(10), 9, 1)]));
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await Eventually.HoldsAsync(async () => (await MemberRows.OfAsync(token)).Single().DeliveredUpTo == 9), "late state applied");
+
+        Assert.That(await MemberRows.OfAsync(token), Is.EqualTo(new[] { new MemberRows.Row(1, "bob", 9, 3, Left: false) }));
+    }
 
     [Test]
     public async Task BrokerAwayMeans503QuicklyAndEverything201IsPersistedAfterwards()
