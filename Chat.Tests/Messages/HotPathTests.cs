@@ -22,15 +22,7 @@ public sealed class HotPathTests
         await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "warm" })).ShouldBeAsync(HttpStatusCode.Created);
         await (await client.GetAsync($"/applications/{token}/chats/1")).ShouldBeAsync(HttpStatusCode.OK);
 
-        var commands = 0;
         var hits = 0L;
-        using var sql = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "MySqlConnector",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStarted = _ => Interlocked.Increment(ref commands),
-        };
-        ActivitySource.AddActivityListener(sql);
         using var cache = new MeterListener
         {
             InstrumentPublished = (instrument, listener) => { if (instrument.Name == "chat.cache.hits") listener.EnableMeasurementEvents(instrument); },
@@ -38,11 +30,46 @@ public sealed class HotPathTests
         cache.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref hits, value));
         cache.Start();
 
-        for (var i = 0; i < 10; i++)
-            await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" })).ShouldBeAsync(HttpStatusCode.Created);
-        await (await client.GetAsync($"/applications/{token}/chats/1")).ShouldBeAsync(HttpStatusCode.OK);
+        var commands = await MySqlCommandsDuringAsync(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+                await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"m{i}" })).ShouldBeAsync(HttpStatusCode.Created);
+            await (await client.GetAsync($"/applications/{token}/chats/1")).ShouldBeAsync(HttpStatusCode.OK);
+        });
 
         Assert.That(commands, Is.Zero, "no MySQL work at all on the create path once caches are warm");
         Assert.That(hits, Is.GreaterThanOrEqualTo(11), "application and chat lookups were cache hits");
+    }
+
+    [Test]
+    public async Task PostingIntoAChatNotPersistedYetRunsNoMySqlCommand()
+    {
+        await using var api = new ApiFactory();
+        var client = api.CreateClient();
+        var token = await api.CreateApplicationAsync();
+        var chat = await client.CreateChatAsync(token, new { });
+        await client.PostMessageAsync(token, chat, "warm"); // reserves the chat's first block of message numbers
+
+        // No worker runs: the chat is only pending, and has no row for a cache to remember.
+        var commands = await MySqlCommandsDuringAsync(async () =>
+        {
+            for (var i = 0; i < 10; i++) await client.PostMessageAsync(token, chat, $"m{i}");
+        });
+
+        Assert.That(commands, Is.Zero, "the pending chat is enough to accept messages into it");
+    }
+
+    private static async Task<int> MySqlCommandsDuringAsync(Func<Task> action)
+    {
+        var commands = 0;
+        using var sql = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "MySqlConnector",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStarted = _ => Interlocked.Increment(ref commands),
+        };
+        ActivitySource.AddActivityListener(sql);
+        await action();
+        return commands;
     }
 }
