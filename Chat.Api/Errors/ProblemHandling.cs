@@ -72,9 +72,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
             _ when CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
             _ when CausedBy<RedisException>(exception) => Unavailable("cache"),
-            // No index yet: the worker creates it when it starts.
             _ when CausedBy<ElasticsearchUnavailableException>(exception) => Unavailable("search index"),
-            ElasticsearchException { ErrorType: "index_not_found_exception" } => Unavailable("search index"),
+            ElasticsearchException { IndexMissing: true } => Unavailable("search index"),
             _ when CausedBy<MySqlException>(exception) || CausedBy<TimeoutException>(exception) => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };

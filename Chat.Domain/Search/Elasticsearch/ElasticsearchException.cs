@@ -19,6 +19,9 @@ public class ElasticsearchException : Exception
     /// <summary>Elasticsearch's <c>error.type</c>, e.g. <c>mapper_parsing_exception</c>.</summary>
     public string? ErrorType { get; }
 
+    /// <summary>The index (or alias) does not exist yet: the worker creates it when it starts.</summary>
+    public bool IndexMissing => ErrorType == "index_not_found_exception";
+
     /// <summary>Too many requests, timeouts and server errors pass; everything else is the request's fault.</summary>
     internal static bool IsTransient(int status) =>
         status is (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500;
