@@ -129,7 +129,7 @@ public static class MembersApi
         var live = found.Where(f => f.Chat is not null && f.Member is not null).ToList();
         var last = await lastNumbers.OfAsync(app, live.Select(f => f.Chat!).ToList());
         var items = live.Select(f => new UserChatResponse(f.Chat!.State.Number, f.Chat.State.Name, f.Member!.JoinedAt,
-            f.Member.DeliveredUpTo, f.Member.ReadUpTo, Math.Max(0, last[f.Chat.State.Number] - f.Member.ReadUpTo))).ToList();
+            f.Member.DeliveredUpTo, f.Member.ReadUpTo, Roster.UnreadCount(f.Member, last[f.Chat.State.Number]))).ToList();
         return TypedResults.Ok(new Page<UserChatResponse>(items,
             next is null ? null : $"/applications/{token}/users/{Uri.EscapeDataString(user)}/chats?limit={take}&after={next}"));
     }

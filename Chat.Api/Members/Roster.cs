@@ -69,5 +69,8 @@ public sealed class Roster
         .ToList();
 
     public static MemberResponse ToResponse(MemberState member, int lastNumber) =>
-        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, Math.Max(0, lastNumber - member.ReadUpTo));
+        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, UnreadCount(member, lastNumber));
+
+    /// <summary>Messages after the member's read cursor, given the chat's last message number.</summary>
+    public static int UnreadCount(MemberState member, int lastNumber) => Math.Max(0, lastNumber - member.ReadUpTo);
 }
