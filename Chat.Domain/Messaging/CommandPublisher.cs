@@ -39,8 +39,9 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
                 ContentType = "application/json",
                 Headers = headers,
             };
-            // With confirmation tracking on, this completes when the broker acks and throws when it nacks.
-            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: false, properties, body, timeout.Token);
+            // With confirmation tracking on, this completes when the broker acks and throws when it nacks. Mandatory,
+            // because the broker acks a message no queue took (nothing bound): that must be a failure, not a 201.
+            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: true, properties, body, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Chat.Domain.Messaging;
 using Chat.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 
 namespace Chat.Tests.Reliability;
 
@@ -28,6 +31,26 @@ public sealed class DependencyDownTests
         using var list = new HttpRequestMessage(HttpMethod.Get, "/applications") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
         await ShouldBeUnavailableAsync(await client.SendAsync(list));
         Assert.That(Unhandled(api), Is.Empty);
+    }
+
+    [Test]
+    public async Task APublishNoQueueTookIsAFailureNotAConfirm()
+    {
+        await using var api = new ApiFactory();
+        var publisher = api.Services.GetRequiredService<CommandPublisher>();
+        var unbound = $"test.unbound.{Guid.NewGuid():N}";
+        await using var rabbit = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) }.CreateConnectionAsync();
+        await using var channel = await rabbit.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(unbound, ExchangeType.Fanout, durable: false, autoDelete: false);
+        try
+        {
+            // The broker acks a message it routed nowhere; only a mandatory publish hears of it (basic.return).
+            Assert.ThrowsAsync<BrokerUnavailableException>(() => publisher.PublishAsync(unbound, "{}"u8.ToArray(), null, null, CancellationToken.None));
+        }
+        finally
+        {
+            await channel.ExchangeDeleteAsync(unbound);
+        }
     }
 
     [Test]
