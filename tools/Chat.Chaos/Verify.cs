@@ -18,8 +18,12 @@ public static class Verify
     public static async Task<int> RunAsync(Options options)
     {
         var outDir = options.Text("out");
+        // The generator's clock starts before the load (its set-up requests); faults.log counts from the load's start,
+        // the moment the generator wrote into "started". Every time below is on the faults' clock.
+        var loadStart = double.Parse(File.ReadAllText(Path.Combine(outDir, "started")), System.Globalization.CultureInfo.InvariantCulture);
         var records = File.ReadLines(Path.Combine(outDir, "requests.jsonl"))
-            .Select(line => JsonSerializer.Deserialize<Record>(line, Record.Json)!).ToList();
+            .Select(line => JsonSerializer.Deserialize<Record>(line, Record.Json)!)
+            .Select(r => r with { T = r.T - loadStart }).ToList();
         var tokens = records.Select(r => r.App).Distinct().ToList();
         var db = await Database.ReadAsync(options.Text("mysql"), tokens);
         var dead = await DeadLettersAsync(options.Text("rabbitmq"));
