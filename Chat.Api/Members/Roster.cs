@@ -28,18 +28,7 @@ public sealed class Roster
     {
         var states = new Dictionary<string, MemberState>(StringComparer.Ordinal);
         foreach (var state in persisted.Concat(pending))
-        {
-            if (!states.TryGetValue(state.UserId, out var known)) states[state.UserId] = state;
-            else
-            {
-                var newest = state.UpdatedAt >= known.UpdatedAt ? state : known;
-                states[state.UserId] = newest with
-                {
-                    DeliveredUpTo = Math.Max(state.DeliveredUpTo, known.DeliveredUpTo),
-                    ReadUpTo = Math.Max(state.ReadUpTo, known.ReadUpTo),
-                };
-            }
-        }
+            states[state.UserId] = states.TryGetValue(state.UserId, out var known) ? known.CombinedWith(state) : state;
         foreach (var (user, (delivered, read)) in cursors)
             if (states.TryGetValue(user, out var state))
                 states[user] = state with { DeliveredUpTo = Math.Max(state.DeliveredUpTo, delivered), ReadUpTo = Math.Max(state.ReadUpTo, read) };

@@ -43,4 +43,12 @@ public sealed record MessageState(
 /// order in which states arrive.
 /// </summary>
 public sealed record MemberState(
-    string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo);
+    string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo)
+{
+    /// <summary>Two states of this member as one: the newer membership (the other on a tie) with the greater cursors.</summary>
+    public MemberState CombinedWith(MemberState other) => (other.UpdatedAt >= UpdatedAt ? other : this) with
+    {
+        DeliveredUpTo = Math.Max(DeliveredUpTo, other.DeliveredUpTo),
+        ReadUpTo = Math.Max(ReadUpTo, other.ReadUpTo),
+    };
+}

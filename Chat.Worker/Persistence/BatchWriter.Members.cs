@@ -35,11 +35,8 @@ public sealed partial class BatchWriter
                 writable.Add((row.Id, app, chat, member));
         }
 
-        var rows = writable.GroupBy(w => (w.ChatRow, w.Member.UserId)).Select(g =>
-        {
-            var newest = g.MaxBy(w => w.Member.UpdatedAt).Member;
-            return (g.Key.ChatRow, newest with { DeliveredUpTo = g.Max(w => w.Member.DeliveredUpTo), ReadUpTo = g.Max(w => w.Member.ReadUpTo) });
-        }).ToList();
+        var rows = writable.GroupBy(w => (w.ChatRow, w.Member.UserId))
+            .Select(g => (g.Key.ChatRow, g.Select(w => w.Member).Aggregate((a, b) => a.CombinedWith(b)))).ToList();
         await sql.UpsertMembersAsync(rows, ct);
         outcome.Members.AddRange(writable.Select(w => (w.App, w.Chat, w.Member)));
     }
