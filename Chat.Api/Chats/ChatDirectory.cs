@@ -29,20 +29,13 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbCon
     }
 
     /// <summary>
-    /// Whether messages may be written into the chat. A pending chat answers from Redis alone: a chat accepted a
-    /// moment ago has no row yet, and looking for one (its absence is not cached) would cost every message a MySQL
-    /// query, and fail them all while MySQL is away.
+    /// A pending state may describe a chat already persisted (an edit): keep its row id and counts. A chat only just
+    /// created (never changed) has no row yet, so none is looked for: its absence is not cached, and looking would cost
+    /// every request into the new chat a MySQL query, and fail them all while MySQL is away. Callers that need the row
+    /// of such a chat ask <see cref="FindRowIdAsync"/>.
     /// </summary>
-    public async Task<bool> ExistsAsync(KnownApplication app, int number)
-    {
-        if (number < 1) return false;
-        var accepted = await pending.GetAsync<ChatState>(PendingScope.Chats(app.Id), number);
-        return accepted is not null ? !accepted.Deleted : await FindPersistedAsync(app, number) is not null;
-    }
-
-    /// <summary>A pending state may describe a chat already persisted (an edit): keep its row id and counts.</summary>
     private async Task<KnownChat> WithPersistedPartAsync(KnownApplication app, ChatState state) =>
-        await FindPersistedAsync(app, state.Number) is { } persisted
+        state.UpdatedAt != state.CreatedAt && await FindPersistedAsync(app, state.Number) is { } persisted
             ? persisted with { State = state }
             : new KnownChat(state, null, 0);
 

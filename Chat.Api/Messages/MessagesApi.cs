@@ -42,7 +42,7 @@ public static class MessagesApi
         ApplicationDirectory applications, ChatDirectory chats, NumberAllocator numbers, Acceptance acceptance,
         IdempotencyKeys idempotency, IOptions<JsonOptions> json, ChatEvents events, CancellationToken ct)
     {
-        if (await applications.FindAsync(token) is not { } app || !await chats.ExistsAsync(app, chat))
+        if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is null)
             return TypedResults.NotFound();
         var validation = Validate(request, out var body, out var sender);
         if (!validation.IsValid) return validation.Problem();
