@@ -1,8 +1,8 @@
-using System.Globalization;
 using Chat.Domain.Members;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
 using Chat.Domain.Redis;
+using Chat.Worker.Persistence;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -150,12 +150,9 @@ public sealed partial class OutboxSweeper(
     private static Change ChangeOf(DateTime createdAt, DateTime updatedAt, DateTime? deletedAt) =>
         deletedAt is not null ? Change.Deleted : updatedAt == createdAt ? Change.Created : Change.Updated;
 
-    private static RedisKey PendingSetOf(long application, OutboxEntry entry) => entry.Kind switch
-    {
-        PendingKind.Chat => RedisKeys.PendingChats(application),
-        PendingKind.Message => RedisKeys.PendingMessages(application, entry.ChatNumber),
-        _ => RedisKeys.PendingMembers(application, entry.ChatNumber),
-    };
+    private static RedisKey PendingSetOf(long application, OutboxEntry entry) => entry.Kind == PendingKind.Member
+        ? RedisKeys.PendingMembers(application, entry.ChatNumber)
+        : new PendingScope(application, entry.ChatNumber).Hash;
 
     /// <summary>The application is deleted (or was never created): nothing of it will be written, so nothing is owed.</summary>
     private async Task<SweepResult> ForgetAsync(long application)
@@ -180,13 +177,8 @@ public sealed partial class OutboxSweeper(
     private async Task<HashSet<long>> LiveApplicationsAsync(IReadOnlyList<long> ids, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using var command = new MySqlCommand(
-            $"SELECT id FROM applications WHERE deleted_at IS NULL AND id IN ({string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)))})",
-            connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var live = new HashSet<long>();
-        while (await reader.ReadAsync(ct)) live.Add(reader.GetInt64(0));
-        return live;
+        var known = await new Sql(connection, null).ApplicationsAsync(ids, ct);
+        return known.Where(a => !a.Value).Select(a => a.Key).ToHashSet();
     }
 
     private async Task<uint> QueuedCommandsAsync(CancellationToken ct)
