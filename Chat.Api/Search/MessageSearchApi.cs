@@ -6,7 +6,6 @@ using Chat.Domain.Messaging;
 using Chat.Domain.Pending;
 using Chat.Domain.Redis;
 using Chat.Domain.Search;
-using Chat.Domain.Search.Elasticsearch;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Api.Search;
@@ -37,9 +36,9 @@ public static class MessageSearchApi
         if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is not { } known)
             return TypedResults.NotFound();
         if (string.IsNullOrWhiteSpace(q))
-            return ListQuery.BadQuery("q", $"q is required: the text to search for, 1 to {ElasticsearchClient.MaxQueryLength} characters.");
-        if (q.Length > ElasticsearchClient.MaxQueryLength)
-            return ListQuery.BadQuery("q", $"q must have at most {ElasticsearchClient.MaxQueryLength} characters.");
+            return ListQuery.BadQuery("q", $"q is required: the text to search for, 1 to {IMessageSearch.MaxQueryLength} characters.");
+        if (q.Length > IMessageSearch.MaxQueryLength)
+            return ListQuery.BadQuery("q", $"q must have at most {IMessageSearch.MaxQueryLength} characters.");
         if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
         if (before is < 1) return ListQuery.BadQuery("before", "before must be a message number (1 or more).");
 
@@ -71,6 +70,9 @@ public static class MessageSearchApi
         return TypedResults.Ok(new Page<SearchHitResponse>(items, nextUrl));
     }
 
-    private static SearchHitResponse Hit(int number, string body, string? sender, DateTime createdAt, string query) =>
-        new(number, body, sender, createdAt, MatchOffsets.Find(body, query));
+    private static SearchHitResponse Hit(int number, string body, string? sender, DateTime createdAt, string query)
+    {
+        var matches = MatchOffsets.Find(body, query);
+        return new(number, body, sender, createdAt, matches.Offsets, matches.More);
+    }
 }

@@ -5,6 +5,9 @@ namespace Chat.Domain.Search;
 /// <summary>Finds persisted messages of one chat whose body contains a text, ignoring case.</summary>
 public interface IMessageSearch
 {
+    /// <summary>Longest accepted search text: a substring query's cost grows with its length.</summary>
+    public const int MaxQueryLength = 200;
+
     /// <summary>
     /// Up to <paramref name="limit"/> + 1 live messages numbered below <paramref name="before"/> (all when null),
     /// newest first, whose body contains <paramref name="query"/> as a substring, compared after
@@ -18,7 +21,8 @@ public sealed record SearchScope(long ApplicationId, int ChatNumber, long ChatRo
 
 /// <param name="Messages">Matches, newest first, as they are in MySQL now.</param>
 /// <param name="KnownTo">
-/// When the source had more than the limit: the last number it looked at. Below it nothing is known yet, so
-/// the page ends there (the keyset rule of <c>KeysetMerge</c>).
+/// When the source stopped before the end of the chat (it had more than the limit, or it used up its scan
+/// budget): the last number it looked at. Below it nothing is known yet, so the page ends there (the keyset rule
+/// of <c>KeysetMerge</c>).
 /// </param>
 public sealed record SearchPage(IReadOnlyList<MessageRow> Messages, int? KnownTo);
