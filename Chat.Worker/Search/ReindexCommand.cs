@@ -14,6 +14,17 @@ public static class ReindexCommand
 {
     public const string Usage = "Usage: Chat.Worker reindex [--delete-old]   (Elasticsearch__Url and the ConnectionStrings__* variables as for the worker)";
 
+    /// <summary>What the command needs: MySQL, the broker (for dead letters), the index; not the worker's consumers.</summary>
+    public static IHost BuildHost(Action<IHostApplicationBuilder>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        configure?.Invoke(builder);
+        builder.AddChatDomain();
+        builder.AddSearchTools();
+        builder.Services.AddSingleton<Reindexer>();
+        return builder.Build();
+    }
+
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
 
     /// <param name="configure">Adds to the configuration (tests); the worker's environment otherwise.</param>
@@ -26,12 +37,7 @@ public static class ReindexCommand
             return 2;
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        configure?.Invoke(builder);
-        builder.AddChatDomain();
-        builder.AddSearchTools();
-        builder.Services.AddSingleton<Reindexer>();
-        using var host = builder.Build();
+        using var host = BuildHost(configure);
         var url = host.Services.GetRequiredService<IOptions<ElasticsearchOptions>>().Value.Url;
         if (!ElasticsearchConnection.IsValidUrl(url))
         {
