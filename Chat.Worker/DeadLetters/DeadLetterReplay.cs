@@ -38,6 +38,7 @@ public static class DeadLetterReplay
         }
 
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         configure?.Invoke(builder);
         builder.AddChatDomain();
         using var host = builder.Build();

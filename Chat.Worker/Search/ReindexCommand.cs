@@ -18,6 +18,8 @@ public static class ReindexCommand
     public static IHost BuildHost(Action<IHostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        // The command's own lines are its output; the hosts' start-up chatter is not.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         configure?.Invoke(builder);
         builder.AddChatDomain();
         builder.AddSearchTools();
@@ -46,12 +48,23 @@ public static class ReindexCommand
         }
 
         var printed = Stopwatch.StartNew();
-        var result = await host.Services.GetRequiredService<Reindexer>().RunAsync(args is ["--delete-old"], async (progress, _) =>
+        ReindexResult result;
+        try
         {
-            if (printed.Elapsed < ProgressEvery && progress.Done < progress.Total) return;
-            printed.Restart();
-            await output.WriteLineAsync($"reindex {progress}");
-        }, ct);
+            result = await host.Services.GetRequiredService<Reindexer>().RunAsync(args is ["--delete-old"], async (progress, _) =>
+            {
+                if (printed.Elapsed < ProgressEvery && progress.Done < progress.Total) return;
+                printed.Restart();
+                await output.WriteLineAsync($"reindex {progress}");
+            }, ct);
+        }
+        catch (ElasticsearchException e)
+        {
+            // Stopped between two steps: the alias still answers searches (from the old index and what the new one has),
+            // and a new run starts a fresh version.
+            await output.WriteLineAsync($"reindex stopped: {e.Message}");
+            return 1;
+        }
 
         await output.WriteLineAsync($"Alias {host.Services.GetRequiredService<MessageIndex>().Alias} now points at {result.Index} only: " +
                                     $"{result.Copied:N0} messages copied, {result.Rejected:N0} rejected (dead-lettered to chat.index.dead).");
