@@ -5,9 +5,6 @@ namespace Chat.Domain.Search;
 /// <summary>Finds persisted messages of one chat whose body contains a text, ignoring case.</summary>
 public interface IMessageSearch
 {
-    /// <summary>Longest accepted search text: a substring query's cost grows with its length.</summary>
-    public const int MaxQueryLength = 200;
-
     /// <summary>
     /// Up to <paramref name="limit"/> + 1 live messages numbered below <paramref name="before"/> (all when null),
     /// newest first, whose body contains <paramref name="query"/> as a substring, compared after

@@ -14,19 +14,13 @@ public static class SearchSetup
     /// </summary>
     public static IHostApplicationBuilder AddSearch(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ElasticsearchOptions>()
-            .BindConfiguration(ElasticsearchOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<SearchOptions>()
-            .BindConfiguration(SearchOptions.Section)
+        builder.Services.AddSettings<ElasticsearchOptions>(ElasticsearchOptions.SectionName);
+        builder.Services.AddSettings<SearchOptions>(SearchOptions.Section)
             .PostConfigure<IOptions<ElasticsearchOptions>>((search, elasticsearch) => search.Provider ??=
                 string.IsNullOrWhiteSpace(elasticsearch.Value.Url) ? SearchProvider.Database : SearchProvider.Elasticsearch)
-            .ValidateDataAnnotations()
             .Validate<IOptions<ElasticsearchOptions>>(
                 (search, elasticsearch) => !search.UsesElasticsearch || ElasticsearchConnection.IsValidUrl(elasticsearch.Value.Url),
-                "Search:Provider is elasticsearch, so Elasticsearch:Url must be an absolute URL, e.g. http://127.0.0.1:9200")
-            .ValidateOnStart();
+                "Search:Provider is elasticsearch, so Elasticsearch:Url must be an absolute URL, e.g. http://127.0.0.1:9200");
 
         builder.Services.AddSingleton<ElasticsearchConnection>();
         builder.Services.AddSingleton<MessageIndex>();

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
-using Chat.Domain.Messaging;
+using Chat.Contracts;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Indexing;
 using Chat.Tests.Infrastructure;
@@ -70,7 +70,7 @@ public sealed class DeadLetterReplayTests
             new MessageState(application, chat, 1, Guid.NewGuid(), "back from the dead", null, null, now, now, null));
         await PublishDeadAsync(CommandJson.Serialize(command), command.CommandId.ToString(), "Chat 1 was not persisted after 5 waits.");
 
-        var (exit, replay) = await ReplayAsync(new Dictionary<string, string?>(), "--queue", Topology.Dead);
+        var (exit, replay) = await ReplayAsync(new Dictionary<string, string?>(), "--queue", QueueNames.Dead);
         var (usageExit, usage) = await ReplayAsync(new Dictionary<string, string?>(), "--queue", "chat.commands");
 
         Assert.Multiple(async () =>
@@ -111,6 +111,6 @@ public sealed class DeadLetterReplayTests
         {
             Persistent = true, MessageId = messageId, Headers = new Dictionary<string, object?> { ["x-reason"] = Encoding.UTF8.GetBytes(reason) },
         };
-        await channel.BasicPublishAsync(Topology.Dead, "", mandatory: true, properties, body);
+        await channel.BasicPublishAsync(QueueNames.Dead, "", mandatory: true, properties, body);
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Chat.Domain.Search;
+using Chat.Contracts;
 using Chat.Domain.Search.Elasticsearch;
 
 namespace Chat.Tests.Search;
@@ -146,7 +146,7 @@ public sealed class ElasticsearchSearchTests : ElasticsearchContractTests
     [Test]
     public void OverlongQueryIsRejected() =>
         Assert.ThrowsAsync<ArgumentException>(() =>
-            CreateIndex().SearchAsync("7-3", new string('a', IMessageSearch.MaxQueryLength + 1), 20, null, CancellationToken.None));
+            CreateIndex().SearchAsync("7-3", new string('a', Limits.MaxQueryLength + 1), 20, null, CancellationToken.None));
 
     [Test]
     public void ChatKeyWithCommaIsRejected()

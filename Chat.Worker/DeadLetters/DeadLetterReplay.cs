@@ -1,4 +1,5 @@
 using System.Text;
+using Chat.Contracts;
 using Chat.Domain;
 using Chat.Domain.Messaging;
 using Chat.Domain.Search.Indexing;
@@ -22,7 +23,7 @@ public static class DeadLetterReplay
     /// <summary>Each dead-letter queue and the work queue (its exchange) it came from.</summary>
     private static readonly Dictionary<string, string> Origins = new()
     {
-        [Topology.Dead] = Topology.Commands,
+        [QueueNames.Dead] = QueueNames.Commands,
         [IndexTopology.Dead] = IndexTopology.Queue,
     };
 

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Diagnostics;
 using Chat.Domain;
 using Chat.Domain.Messaging;
@@ -6,8 +7,8 @@ using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
 using Chat.Worker.Queueing;
 using Microsoft.Extensions.Options;
+using Chat.Domain.Resilience;
 using Polly;
-using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -22,8 +23,6 @@ namespace Chat.Worker.Search;
 public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
-    private static readonly ResiliencePropertyKey<long> HeldSince = new("chat.index.held-since");
-    private static readonly ResiliencePropertyKey<int> Waiting = new("chat.index.waiting");
 
     private readonly MessageIndex _index;
     private readonly IndexVersions _versions;
@@ -35,6 +34,10 @@ public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
     private readonly ResiliencePipeline _untilIndexReady;
     private readonly ResiliencePipeline _whileHeld;
 
+    // The batch being handled (one at a time): since when it waits, and how many of its commands are left.
+    private readonly Stopwatch _held = new();
+    private int _waiting;
+
     public IndexConsumer(MessageIndex index, IndexVersions versions, IndexDeadLetters deadLetters, CommandPublisher publisher,
         IOptions<SearchOptions> search, IOptions<ConnectionStringsOptions> connectionStrings, IOptions<MessagingOptions> messaging,
         ILogger<IndexConsumer> log) : base(connectionStrings, log)
@@ -42,12 +45,11 @@ public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
         (_index, _versions, _deadLetters, _publisher, _search, _messaging, _log) =
             (index, versions, deadLetters, publisher, search.Value, messaging, log);
         // Elasticsearch may start after the worker: wait for it as long as it takes.
-        _untilIndexReady = Backoff(_ => true, args =>
-            LogIndexNotReady(args.RetryDelay.TotalSeconds, args.Outcome.Exception!.Message));
-        // An outage holds the batch, until the hold limit; a missing index is made again first.
-        _whileHeld = Backoff(
-            args => Stopwatch.GetElapsedTime(args.Context.Properties.GetValue(HeldSince, 0)) < _search.IndexHoldLimit,
-            args => LogUnavailable(args.Context.Properties.GetValue(Waiting, 0), args.RetryDelay.TotalSeconds, args.Outcome.Exception!.Message));
+        _untilIndexReady = Retries.Forever(e => e is ElasticsearchException, _search.IndexRetryDelay, MaxDelay,
+            (_, delay, e) => LogIndexNotReady(delay.TotalSeconds, e.Message));
+        // An outage holds the batch, until the hold limit.
+        _whileHeld = Retries.Forever(e => e is ElasticsearchUnavailableException && _held.Elapsed < _search.IndexHoldLimit,
+            _search.IndexRetryDelay, MaxDelay, (_, delay, e) => LogUnavailable(_waiting, delay.TotalSeconds, e.Message));
     }
 
     protected override string Queue => IndexTopology.Queue;
@@ -81,35 +83,31 @@ public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
 
         var remaining = batch.Where(d => d.Batch is not null).SelectMany(d => d.Batch!.Commands).ToList();
         var total = remaining.Count;
-        var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(HeldSince, Stopwatch.GetTimestamp());
+        _held.Restart();
         try
         {
-            await _whileHeld.ExecuteAsync(async (ctx, _) =>
+            await _whileHeld.ExecuteAsync(async token =>
             {
-                ctx.Properties.Set(Waiting, remaining.Count);
+                _waiting = remaining.Count;
                 try
                 {
-                    await ApplyAsync(remaining, ctx.CancellationToken);
+                    await ApplyAsync(remaining, token);
                 }
                 catch (ElasticsearchUnavailableException e) when (e.IndexMissing)
                 {
-                    await _versions.EnsureAsync(ctx.CancellationToken);
+                    // Someone deleted the alias: make the index again before the next try.
+                    await _versions.EnsureAsync(token);
                     throw;
                 }
-            }, context, state: 0);
+            }, ct);
             LogIndexed(total, batch.Count, clock.ElapsedMilliseconds);
         }
-        catch (ElasticsearchUnavailableException e)
+        catch (ElasticsearchUnavailableException e) when (!ct.IsCancellationRequested)
         {
             // Fresh copies at the end of the queue (confirmed before the originals are acked), with a fresh delivery count.
             foreach (var delivery in batch.Where(d => d.Batch is not null))
                 await _publisher.PublishAsync(IndexTopology.Queue, delivery.Body, messageId: null, headers: null, ct);
             LogRequeued(batch.Count, clock.Elapsed.TotalSeconds, e.Message);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
         }
     }
 
@@ -162,22 +160,6 @@ public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
                 break;
         }
     }
-
-    /// <summary>Doubling waits up to 30 s, for as long as <paramref name="retry"/> says, on Elasticsearch failures only.</summary>
-    private ResiliencePipeline Backoff(Func<RetryPredicateArguments<object>, bool> retry, Action<OnRetryArguments<object>> log) =>
-        new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ElasticsearchException && retry(args)),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = _search.IndexRetryDelay,
-            MaxDelay = MaxDelay,
-            OnRetry = args =>
-            {
-                log(args);
-                return default;
-            },
-        }).Build();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Search index ready")]
     private partial void LogIndexReady();

@@ -1,5 +1,5 @@
 using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
+using Chat.Domain.Pipeline;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
@@ -33,7 +33,7 @@ public sealed class IndexingPublisher(IOptions<SearchOptions> search, CommandPub
         foreach (var message in outcome.Messages)
         {
             var chatKey = SearchKeys.Chat(message.ApplicationId, message.ChatNumber);
-            var version = PendingStore.Version(message.UpdatedAt);
+            var version = Versions.Of(message.UpdatedAt);
             commands.Add(message.DeletedAt is null
                 ? new IndexMessage(Document(message.ApplicationId, message.ChatNumber, message.Number, message.Body, message.CreatedAt), version)
                 : new RemoveMessage(chatKey, message.Number, version));

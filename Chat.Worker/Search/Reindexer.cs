@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Chat.Domain.Pending;
+using Chat.Domain.Pipeline;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
@@ -82,7 +82,7 @@ public sealed class Reindexer(MySqlDataSource database, MessageIndex index, Inde
         while (await reader.ReadAsync(ct))
         {
             var document = IndexingPublisher.Document(reader.GetInt64(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetString(4), reader.GetDateTime(5));
-            batch.Add(new ReindexedMessage(reader.GetInt64(0), new IndexMessage(document, PendingStore.Version(reader.GetDateTime(6)))));
+            batch.Add(new ReindexedMessage(reader.GetInt64(0), new IndexMessage(document, Versions.Of(reader.GetDateTime(6)))));
         }
         return batch;
     }

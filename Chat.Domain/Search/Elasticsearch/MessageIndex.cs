@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Clients.Elasticsearch.Cluster;
 using Elastic.Clients.Elasticsearch.Core.Search;
@@ -5,7 +6,6 @@ using Elastic.Clients.Elasticsearch.IndexManagement;
 using Elastic.Clients.Elasticsearch.QueryDsl;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
 
 namespace Chat.Domain.Search.Elasticsearch;
 
@@ -28,18 +28,10 @@ public sealed class MessageIndex
     {
         _connection = connection;
         _options = options.Value;
+        // Jittered, so writers rejected together do not come back together.
         _retry = _options.MaxRetries == 0
             ? ResiliencePipeline.Empty
-            : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<ElasticsearchUnavailableException>(),
-                MaxRetryAttempts = _options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = _options.BaseDelay,
-                MaxDelay = MaxDelay,
-                // Writers rejected together must not come back together.
-                UseJitter = true,
-            }).Build();
+            : Resilience.Retries.OnTransient(e => e is ElasticsearchUnavailableException, _options.MaxRetries, _options.BaseDelay, MaxDelay);
     }
 
     public string Alias => _options.Alias;
@@ -83,8 +75,8 @@ public sealed class MessageIndex
     {
         ValidateChatKey(chatKey);
         ArgumentException.ThrowIfNullOrEmpty(query);
-        if (query.Length > IMessageSearch.MaxQueryLength)
-            throw new ArgumentException($"The search text is longer than {IMessageSearch.MaxQueryLength} characters.", nameof(query));
+        if (query.Length > Limits.MaxQueryLength)
+            throw new ArgumentException($"The search text is longer than {Limits.MaxQueryLength} characters.", nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, MaxPageSize);
 
