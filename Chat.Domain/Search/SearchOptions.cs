@@ -26,7 +26,7 @@ public sealed class SearchOptions
     /// <c>next</c>, so a page costs the same in a chat of 1,000 or 10,000,000 messages (docs/decisions/0011).
     /// </summary>
     [Range(100, 1_000_000)]
-    public int ScanBudget { get; set; } = 10_000;
+    public int ScanBudget { get; set; } = 5_000;
 
     /// <summary>Database provider: the server stops a search statement after this long (a backstop; a page takes milliseconds).</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
