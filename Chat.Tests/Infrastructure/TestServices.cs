@@ -89,7 +89,8 @@ public sealed class TestServices
             await channel.QueueDeleteAsync(queue);
     }
 
-    private static async Task FlushRedisAsync()
+    /// <summary>Empties the test run's Redis database: what a Redis data loss leaves.</summary>
+    public static async Task FlushRedisAsync()
     {
         var options = ConfigurationOptions.Parse(Redis);
         options.AllowAdmin = true;

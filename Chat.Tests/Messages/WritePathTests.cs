@@ -100,7 +100,7 @@ public sealed class WritePathTests : TwoApiHosts
                 .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32()));
 
         var before = await PostAsync(50);
-        await FlushRedisAsync();
+        await TestServices.FlushRedisAsync();
         var after = await PostAsync(50);
 
         Assert.That(before.Concat(after), Is.Unique, "no number reused after Redis lost its counters");
@@ -143,13 +143,5 @@ public sealed class WritePathTests : TwoApiHosts
         var (otherStatus, otherBody) = await PostAsync(other, "hello", "key-1");
         Assert.That(otherStatus, Is.EqualTo(HttpStatusCode.Created), "keys are scoped per application");
         Assert.That(JsonDocument.Parse(otherBody).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(1));
-    }
-
-    private static async Task FlushRedisAsync()
-    {
-        var options = ConfigurationOptions.Parse(TestServices.Redis);
-        options.AllowAdmin = true;
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-        await redis.GetServer(redis.GetEndPoints()[0]).FlushDatabaseAsync(options.DefaultDatabase ?? 0);
     }
 }
