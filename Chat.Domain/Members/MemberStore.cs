@@ -147,11 +147,8 @@ public sealed class MemberStore(IDatabase redis)
             args.Add(PendingStore.Version(member.UpdatedAt));
             args.Add(JsonSerializer.Serialize(member, CommandJson.Options));
         }
-        var put = redis.ScriptEvaluateAsync(PutScript, keys, args.ToArray());
-        var listed = members.Count == 0 ? Task.CompletedTask
-            : PendingStore.ListInOutboxAsync(redis, applicationId, members.Min(m => PendingStore.Version(m.UpdatedAt)));
-        var replaced = (RedisResult[])(await put)!;
-        await listed;
+        var replaced = (RedisResult[])(await redis.ScriptEvaluateAsync(PutScript, keys, args.ToArray()))!;
+        if (members.Count > 0) await PendingStore.ListInOutboxAsync(redis, applicationId, members.Min(m => PendingStore.Version(m.UpdatedAt)));
         return new MembersPut(applicationId, chatNumber, members, replaced.Select(r => (string)r!).ToList());
     }
 

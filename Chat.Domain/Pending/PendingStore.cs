@@ -92,14 +92,16 @@ public sealed class PendingStore(IDatabase redis)
             hash = scope.Hash, index = IndexOf(scope.Hash), outbox = RedisKeys.Outbox(scope.ApplicationId),
             number, version, value, entry = scope.Entry(number, version).ToString(), ttl = (long)Lifetime.TotalSeconds,
         });
-        // Sent after the script on the same connection, so the sweeper never sees the entry without its application.
-        var listed = ListInOutboxAsync(redis, scope.ApplicationId, version);
         var replaced = await put;
-        await listed;
+        await ListInOutboxAsync(redis, scope.ApplicationId, version);
         return replaced.IsNull ? null : new PendingPut(scope, number, version, (string)replaced!);
     }
 
-    /// <summary>Names an application among those whose outbox the sweeper looks at; its score only ever moves down here.</summary>
+    /// <summary>
+    /// Names an application among those whose outbox the sweeper looks at; its score only ever moves down here. Called
+    /// once the entry is in the outbox: on a Redis Cluster the list and the outbox live on different nodes, and a listing
+    /// that overtook its entry could be undone by the sweeper's relisting before the entry arrived.
+    /// </summary>
     public static Task ListInOutboxAsync(IDatabaseAsync redis, long applicationId, long version) =>
         redis.SortedSetAddAsync(RedisKeys.OutboxApplications, applicationId, version, SortedSetWhen.LessThan);
 

@@ -123,8 +123,9 @@ public sealed partial class BatchProcessor(
                 group.Select(m => (m.Number, m.UpdatedAt))));
         foreach (var group in outcome.Members.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
             releases.Add(members.ReleaseAsync(group.Key.ApplicationId, group.Key.ChatNumber, group.Select(m => m.Member)));
-        var cached = outcome.Chats.Select(c => RedisKeys.Chat(c.ApplicationId, c.Number)).Distinct().ToArray();
-        if (cached.Length > 0) releases.Add(redis.KeyDeleteAsync(cached));
+        // One DEL per application: on a Redis Cluster only keys of one hash tag ({a:ID}) may share a command.
+        foreach (var group in outcome.Chats.GroupBy(c => c.ApplicationId))
+            releases.Add(redis.KeyDeleteAsync(group.Select(c => RedisKeys.Chat(c.ApplicationId, c.Number)).Distinct().ToArray()));
         await Task.WhenAll(releases);
     }
 
