@@ -29,10 +29,10 @@ public sealed class SqlCapture : IDisposable, IObserver<DiagnosticListener>, IOb
         {
             ShouldListenTo = source => source.Name == "MySqlConnector",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = activity =>
+            // The statement is tagged when the command completes (in the same async flow as the caller).
+            ActivityStopped = activity =>
             {
-                if (Off.Value) return;
-                if ((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) is string text) _statements.Enqueue(text);
+                if (!Off.Value && (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) is string text) _statements.Enqueue(text);
             },
         };
         ActivitySource.AddActivityListener(_activities);
