@@ -1,13 +1,13 @@
 using Chat.Api.Admin;
 using Chat.Api.Applications;
 using Chat.Api.Chats;
-using Chat.Api.Errors;
 using Chat.Api.Health;
+using Chat.Api.RateLimiting;
 using Chat.Api.Members;
-using Chat.Api.Limits;
 using Chat.Api.Messages;
-using Chat.Api.Search;
 using Chat.Api.Realtime;
+using Chat.Api.Search;
+using Chat.Api.Shared;
 using Chat.Domain;
 using Chat.Domain.Counts;
 
@@ -19,7 +19,7 @@ builder.AddProblemHandling();
 builder.AddAdminKey();
 builder.AddRateLimits();
 builder.AddHealth();
-builder.AddApplications();
+builder.AddShared();
 builder.AddChats();
 builder.AddMessages();
 builder.AddMessageSearch();

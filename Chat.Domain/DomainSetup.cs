@@ -1,23 +1,28 @@
 using Chat.Domain.Data;
 using Chat.Domain.Messaging;
+using Chat.Domain.Pipeline;
 using Chat.Domain.Redis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Chat.Domain;
 
 public static class DomainSetup
 {
-    /// <summary>The adapters both processes share: MySQL, Redis and RabbitMQ, configured and validated at start.</summary>
+    /// <summary>The adapters both processes share: MySQL, Redis, RabbitMQ and the write pipeline, configured and validated at start.</summary>
     public static IHostApplicationBuilder AddChatDomain(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ConnectionStringsOptions>()
-            .BindConfiguration(ConnectionStringsOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddSettings<ConnectionStringsOptions>(ConnectionStringsOptions.Section);
+        // The clock every new state's version comes from; tests may replace it.
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddChatDatabase();
         builder.AddChatRedis();
         builder.AddChatMessaging();
+        builder.Services.AddSingleton<Versions>();
+        builder.Services.AddSingleton<PendingStore>();
+        builder.Services.AddSingleton<MergedReader>();
+        builder.Services.AddSingleton<Acceptance>();
         builder.Services.AddHostedService<Warmup>();
         return builder;
     }

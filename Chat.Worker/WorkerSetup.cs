@@ -1,3 +1,4 @@
+using Chat.Domain;
 using Chat.Worker.Counts;
 using Chat.Worker.Outbox;
 using Chat.Worker.Persistence;
@@ -10,12 +11,12 @@ public static class WorkerSetup
     /// <summary>The worker's consumers and jobs.</summary>
     public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        builder.Services.AddSettings<WorkerOptions>(WorkerOptions.Section);
         builder.Services.AddSingleton<BatchWriter>();
         builder.Services.AddSingleton<Purger>();
         builder.Services.AddSingleton<BatchProcessor>();
         builder.Services.AddHostedService<CommandConsumer>();
-        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        builder.Services.AddSettings<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddHostedService<OutboxSweeper>();
         builder.AddSearchIndexing();
         builder.AddCountsServer();

@@ -1,3 +1,4 @@
+using Chat.Api.Shared;
 using Chat.Domain.Counts;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;

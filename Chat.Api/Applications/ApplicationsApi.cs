@@ -1,9 +1,9 @@
-using Chat.Api.Admin;
-using Chat.Api.Errors;
-using Chat.Api.Paging;
+using Chat.Api.Shared;
+using Chat.Contracts;
 using Chat.Domain.Applications;
 using Chat.Domain.Data;
 using Chat.Domain.Messaging;
+using Chat.Domain.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,69 +14,64 @@ namespace Chat.Api.Applications;
 /// </summary>
 public static class ApplicationsApi
 {
-    public const int MaxNameLength = 200;
-
-    public static IHostApplicationBuilder AddApplications(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<ApplicationDirectory>();
-        return builder;
-    }
-
     public static void MapApplications(this IEndpointRouteBuilder app)
     {
         var applications = app.MapGroup("/applications").WithTags("Applications");
         applications.MapPost("/", Create).WithName("CreateApplication").WithSummary("Create an application and its token");
         applications.MapGet("/", List).RequireAdminKey().WithName("ListApplications").WithSummary("List applications (admin key)");
-        applications.MapGet("/{token}", Get).WithName("GetApplication");
-        applications.MapPatch("/{token}", Rename).WithName("UpdateApplication");
-        applications.MapPut("/{token}", Rename).WithName("ReplaceApplication");
-        applications.MapDelete("/{token}", Delete).WithName("DeleteApplication")
+
+        var application = app.MapApplicationGroup().WithTags("Applications");
+        application.MapGet("/", Get).WithName("GetApplication");
+        application.MapPatch("/", Rename).WithName("UpdateApplication");
+        application.MapPut("/", Rename).WithName("ReplaceApplication");
+        application.MapDelete("/", Delete).WithName("DeleteApplication")
             .WithSummary("Delete an application; its chats, messages and search documents are purged by the worker");
     }
 
-    private static async Task<Results<Created<ApplicationResponse>, ProblemHttpResult>> Create(ApplicationRequest request, ChatDbContext db)
+    /// <summary>The services the handlers of an application share.</summary>
+    private readonly record struct Services(ChatDbContext Db, ApplicationDirectory Directory, Versions Versions);
+
+    private static async Task<Results<Created<ApplicationResponse>, ProblemHttpResult>> Create(ApplicationRequest request,
+        [AsParameters] Services services)
     {
         var validation = new Validation();
-        var name = validation.Text("name", request.Name, 1, MaxNameLength);
+        var name = validation.Text("name", request.Name, 1, Limits.MaxNameLength);
         if (!validation.IsValid) return validation.Problem();
 
-        var now = UtcNow();
+        var now = services.Versions.Now();
         var row = new ApplicationRow { Token = ApplicationToken.New(), Name = name!, CreatedAt = now, UpdatedAt = now };
-        db.Applications.Add(row);
-        await db.SaveChangesAsync();
-        var response = new ApplicationResponse(row.Token, row.Name, 0, row.CreatedAt, row.UpdatedAt);
-        return TypedResults.Created($"/applications/{row.Token}", response);
+        services.Db.Applications.Add(row);
+        await services.Db.SaveChangesAsync();
+        return TypedResults.Created($"/applications/{row.Token}", new ApplicationResponse(row.Token, row.Name, 0, row.CreatedAt, row.UpdatedAt));
     }
 
-    private static async Task<Results<Ok<ApplicationResponse>, NotFound>> Get(string token, ApplicationDirectory directory) =>
-        await directory.FindAsync(token) is { } app ? TypedResults.Ok(app.ToResponse()) : TypedResults.NotFound();
+    private static Ok<ApplicationResponse> Get(RequestContext request) => TypedResults.Ok(ApplicationResponse.Of(request.App));
 
-    private static async Task<IResult> Rename(string token, ApplicationRequest request, ChatDbContext db, ApplicationDirectory directory)
+    private static async Task<Results<Ok<ApplicationResponse>, NotFound, ProblemHttpResult>> Rename(RequestContext request,
+        ApplicationRequest body, [AsParameters] Services services)
     {
-        if (await directory.FindAsync(token) is null) return TypedResults.NotFound();
         var validation = new Validation();
-        var name = validation.Text("name", request.Name, 1, MaxNameLength);
+        var name = validation.Text("name", body.Name, 1, Limits.MaxNameLength);
         if (!validation.IsValid) return validation.Problem();
 
-        var now = UtcNow();
-        var changed = await db.Applications.Where(a => a.Token == token && a.DeletedAt == null)
+        var (token, now) = (request.App.Token, services.Versions.Now());
+        var changed = await services.Db.Applications.Where(a => a.Token == token && a.DeletedAt == null)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.Name, name).SetProperty(x => x.UpdatedAt, now));
-        await directory.ForgetAsync(token);
+        await services.Directory.ForgetAsync(token);
         if (changed == 0) return TypedResults.NotFound();
-        return await directory.FindAsync(token) is { } app ? TypedResults.Ok(app.ToResponse()) : TypedResults.NotFound();
+        return await services.Directory.FindAsync(token) is { } app ? TypedResults.Ok(ApplicationResponse.Of(app)) : TypedResults.NotFound();
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(string token, ChatDbContext db, ApplicationDirectory directory,
+    private static async Task<Results<NoContent, NotFound>> Delete(RequestContext request, [AsParameters] Services services,
         CommandPublisher publisher, CancellationToken ct)
     {
-        if (await directory.FindAsync(token) is not { } app) return TypedResults.NotFound();
-        var now = UtcNow();
+        var (token, now) = (request.App.Token, services.Versions.Now());
         // The mark is durable at once and hides every chat and message; the worker's purge removes the rows later.
-        var deleted = await db.Applications.Where(a => a.Token == token && a.DeletedAt == null)
+        var deleted = await services.Db.Applications.Where(a => a.Token == token && a.DeletedAt == null)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.UpdatedAt, now));
-        await directory.ForgetAsync(token);
+        await services.Directory.ForgetAsync(token);
         if (deleted == 0) return TypedResults.NotFound();
-        await publisher.PublishAsync(new ApplicationDeleted(Guid.NewGuid(), app.Id), ct);
+        await publisher.PublishAsync(new ApplicationDeleted(Guid.NewGuid(), request.App.Id), ct);
         return TypedResults.NoContent();
     }
 
@@ -96,12 +91,5 @@ public static class ApplicationsApi
             .ToListAsync();
         var next = page.Count > take ? $"/applications?limit={take}&after={page[take - 1].Token}" : null;
         return TypedResults.Ok(new Page<ApplicationResponse>(page.Take(take).ToList(), next));
-    }
-
-    /// <summary>Microsecond precision, as stored in datetime(6), so what we answer equals what we read back.</summary>
-    public static DateTime UtcNow()
-    {
-        var now = DateTime.UtcNow;
-        return new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
     }
 }

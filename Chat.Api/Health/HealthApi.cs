@@ -1,3 +1,4 @@
+using Chat.Api.Shared;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -6,15 +7,14 @@ namespace Chat.Api.Health;
 
 public static class HealthApi
 {
-    internal const string Ready = "ready";
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
-            .AddCheck<MySqlCheck>("mysql", tags: [Ready], timeout: CheckTimeout)
-            .AddCheck<RedisCheck>("redis", tags: [Ready], timeout: CheckTimeout)
-            .AddCheck<RabbitMqCheck>("rabbitmq", tags: [Ready], timeout: CheckTimeout);
+            .AddCheck<MySqlCheck>("mysql", tags: [HealthTags.Ready], timeout: CheckTimeout)
+            .AddCheck<RedisCheck>("redis", tags: [HealthTags.Ready], timeout: CheckTimeout)
+            .AddCheck<RabbitMqCheck>("rabbitmq", tags: [HealthTags.Ready], timeout: CheckTimeout);
         return builder;
     }
 
@@ -24,7 +24,7 @@ public static class HealthApi
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains(Ready),
+            Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteReport,
         });
     }

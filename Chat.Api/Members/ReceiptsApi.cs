@@ -1,9 +1,6 @@
-using Chat.Api.Applications;
-using Chat.Api.Chats;
-using Chat.Api.Errors;
-using Chat.Api.Messages;
-using Chat.Api.Realtime;
-using Chat.Domain.Members;
+using Chat.Api.Shared;
+using Chat.Contracts;
+using Chat.Domain.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Api.Members;
@@ -17,45 +14,49 @@ public static class ReceiptsApi
 {
     public static void MapReceipts(this IEndpointRouteBuilder app)
     {
-        var chat = app.MapGroup("/applications/{token}/chats/{chat:int}").WithTags("Receipts");
+        var chat = app.MapChatGroup().WithTags("Receipts");
         chat.MapPost("/receipts", Report).WithName("ReportReceipt")
             .WithSummary("A member's delivered/read cursors; only move forward; read implies delivered");
         chat.MapGet("/messages/{number:int}/receipts", OfMessage).WithName("GetMessageReceipts")
             .WithSummary("A message's status and each recipient's");
     }
 
-    private static async Task<Results<Ok<MemberResponse>, NotFound, ProblemHttpResult>> Report(string token, int chat,
-        ReceiptRequest request, ApplicationDirectory applications, ChatDirectory chats, MemberDirectory members,
-        MemberWrites writes, LastMessageNumbers lastNumbers, ChatEvents events, CancellationToken ct)
+    private static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> Report(RequestContext request, ReceiptRequest body,
+        [AsParameters] MembersApi.Services services, IChatEvents events, CancellationToken ct)
     {
-        if (await MembersApi.FindChatAsync(applications, chats, token, chat) is not ({ } app, { } known)) return TypedResults.NotFound();
         var validation = new Validation();
-        var user = validation.Text("user", request.User, 1, ChatMemberRowConfiguration.MaxUserIdLength);
-        if (request.DeliveredUpTo is null && request.ReadUpTo is null)
+        var user = validation.Text("user", body.User, 1, Limits.MaxUserIdLength);
+        if (body.DeliveredUpTo is null && body.ReadUpTo is null)
             validation.Add("read_up_to", "delivered_up_to or read_up_to is required.");
-        if (request.DeliveredUpTo is < 0) validation.Add("delivered_up_to", "must be a message number (0 or more).");
-        if (request.ReadUpTo is < 0) validation.Add("read_up_to", "must be a message number (0 or more).");
+        if (body.DeliveredUpTo is < 0) validation.Add("delivered_up_to", "must be a message number (0 or more).");
+        if (body.ReadUpTo is < 0) validation.Add("read_up_to", "must be a message number (0 or more).");
         if (!validation.IsValid) return validation.Problem();
 
-        if ((await members.RosterAsync(app.Id, chat)).Find(user!) is not { } member)
+        if ((await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(user!) is not { } member)
             return validation.Add("user", "is not a member of this chat.").Problem();
-        var last = await lastNumbers.OfAsync(app, known);
-        if (request.DeliveredUpTo > last) validation.Add("delivered_up_to", $"must not be beyond the chat's last message ({last}).");
-        if (request.ReadUpTo > last) validation.Add("read_up_to", $"must not be beyond the chat's last message ({last}).");
+        var last = await services.LastNumbers.OfAsync(request.App, request.Chat);
+        if (body.DeliveredUpTo > last) validation.Add("delivered_up_to", $"must not be beyond the chat's last message ({last}).");
+        if (body.ReadUpTo > last) validation.Add("read_up_to", $"must not be beyond the chat's last message ({last}).");
         if (!validation.IsValid) return validation.Problem();
 
-        var reported = await writes.ReportAsync(app.Id, chat, member, request.DeliveredUpTo ?? 0, request.ReadUpTo ?? 0, ct);
-        if (reported.DeliveredUpTo > member.DeliveredUpTo || reported.ReadUpTo > member.ReadUpTo)
-            await events.ReceiptUpdatedAsync(app.Id, chat, reported);
-        return TypedResults.Ok(Roster.ToResponse(reported, last));
+        // Cursors only move forward, and read implies delivered. A report that moves nothing writes nothing.
+        var read = Math.Max(member.ReadUpTo, body.ReadUpTo ?? 0);
+        var delivered = Math.Max(Math.Max(member.DeliveredUpTo, body.DeliveredUpTo ?? 0), read);
+        if (read == member.ReadUpTo && delivered == member.DeliveredUpTo) return TypedResults.Ok(MemberResponse.Of(member, last));
+
+        var reported = member with { DeliveredUpTo = delivered, ReadUpTo = read, RevisedAt = services.Versions.After(Kinds.Member.VersionOf(member)) };
+        var now = (await services.Acceptance.AcceptAsync([Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), reported, basedOn: member)], ct))
+            .Single().StateAs<MemberState>();
+        await events.ReceiptUpdatedAsync(request.App.Id, request.ChatNumber, now);
+        return TypedResults.Ok(MemberResponse.Of(now, last));
     }
 
-    private static async Task<Results<Ok<MessageReceiptsResponse>, NotFound>> OfMessage(string token, int chat, int number,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, MemberDirectory members)
+    private static async Task<Results<Ok<MessageReceiptsResponse>, NotFound>> OfMessage(RequestContext request, int number,
+        MessageReader reader, Rosters rosters)
     {
-        if (await history.FindAsync(applications, chats, token, chat, number) is not { } found) return TypedResults.NotFound();
-        var roster = await members.RosterAsync(found.App.Id, chat);
-        var sender = found.Message.Sender;
-        return TypedResults.Ok(new MessageReceiptsResponse(number, roster.StatusOf(number, sender), roster.RecipientsOf(number, sender)));
+        if (await reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
+        var roster = await rosters.OfAsync(request.App.Id, request.ChatNumber);
+        return TypedResults.Ok(new MessageReceiptsResponse(number, roster.StatusOf(number, message.Sender),
+            roster.RecipientsOf(number, message.Sender).Select(r => new RecipientStatus(r.User, r.Status)).ToList()));
     }
 }

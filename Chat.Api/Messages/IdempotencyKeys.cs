@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Chat.Domain.Redis;
+using Chat.Contracts;
+using Chat.Domain.Resilience;
+using Polly;
 using StackExchange.Redis;
 
 namespace Chat.Api.Messages;
@@ -16,10 +18,13 @@ public sealed class IdempotencyKeys(IDatabase redis)
     public const string Header = "Idempotency-Key";
     public const int MaxLength = 255;
     private static readonly TimeSpan Keep = TimeSpan.FromHours(25);
-    private static readonly TimeSpan WaitForFirst = TimeSpan.FromSeconds(5);
+
+    /// <summary>A retry that arrives while the first is running looks again every few milliseconds for up to 5 s.</summary>
+    private static readonly ResiliencePipeline<Outcome?> WaitForFirst =
+        Retries.WaitFor<Outcome?>(o => o is null, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(50));
 
     public abstract record Outcome;
-    public sealed record Proceed(RedisKey Key, string Fingerprint) : Outcome;
+    public sealed record Proceed(string Key, string Fingerprint) : Outcome;
     public sealed record Replay(string ResponseJson) : Outcome;
     public sealed record Mismatch : Outcome;
     public sealed record StillRunning : Outcome;
@@ -30,19 +35,18 @@ public sealed class IdempotencyKeys(IDatabase redis)
     {
         var redisKey = RedisKeys.Idempotency(applicationId, chatNumber, key);
         var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(request)));
-        var deadline = DateTime.UtcNow + WaitForFirst;
-        while (true)
-        {
-            if (await redis.StringSetAsync(redisKey, $"P|{fingerprint}", Keep, When.NotExists))
-                return new Proceed(redisKey, fingerprint);
-            var stored = (string?)await redis.StringGetAsync(redisKey);
-            if (stored is null) continue; // the first attempt failed and let go of the key: take it
-            var parts = stored.Split('|', 3);
-            if (parts[1] != fingerprint) return new Mismatch();
-            if (parts[0] == "D") return new Replay(parts[2]);
-            if (DateTime.UtcNow > deadline) return new StillRunning();
-            await Task.Delay(20, ct);
-        }
+        return await WaitForFirst.ExecuteAsync(async _ => await TryBeginAsync(redisKey, fingerprint), ct) ?? new StillRunning();
+    }
+
+    /// <returns>What to do, or null while the first request with this key is still running.</returns>
+    private async Task<Outcome?> TryBeginAsync(string redisKey, string fingerprint)
+    {
+        if (await redis.StringSetAsync(redisKey, $"P|{fingerprint}", Keep, When.NotExists)) return new Proceed(redisKey, fingerprint);
+        // Gone meanwhile: the first attempt failed and let go of the key; the next try takes it.
+        if ((string?)await redis.StringGetAsync(redisKey) is not { } stored) return null;
+        var parts = stored.Split('|', 3);
+        if (parts[1] != fingerprint) return new Mismatch();
+        return parts[0] == "D" ? new Replay(parts[2]) : null;
     }
 
     public Task CompleteAsync(Proceed started, string responseJson) =>

@@ -1,35 +1,29 @@
 using System.Text.Json;
-using Chat.Api.Applications;
-using Chat.Api.Chats;
-using Chat.Api.Errors;
-using Chat.Api.Members;
-using Chat.Api.Realtime;
-using Chat.Domain.Members;
-using Chat.Domain.Messages;
-using Chat.Domain.Messaging;
+using Chat.Api.Shared;
+using Chat.Contracts;
 using Chat.Domain.Numbers;
-using Chat.Domain.Redis;
+using Chat.Domain.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Chat.Api.Messages;
 
+/// <summary>Messages are written through the pipeline (docs/decisions/0010) and read merged over what is pending.</summary>
 public static class MessagesApi
 {
     public static IHostApplicationBuilder AddMessages(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IdempotencyKeys>();
-        builder.Services.AddSingleton<MessageHistory>();
         return builder;
     }
 
     public static void MapMessages(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/applications/{token}/chats/{chat:int}/messages").WithTags("Messages");
+        var messages = app.MapChatGroup("/messages").WithTags("Messages");
         messages.MapPost("/", Create).WithName("CreateMessage").WithSummary("Send a message; its number comes back");
-        messages.MapGet("/", MessageHistory.List).WithName("ListMessages")
+        messages.MapGet("/", List).WithName("ListMessages")
             .WithSummary("History: newest first (before=), or oldest first with after=; from/to bound created_at");
         messages.MapGet("/{number:int}", Get).WithName("GetMessage");
         messages.MapPatch("/{number:int}", Edit).WithName("UpdateMessage");
@@ -37,15 +31,18 @@ public static class MessagesApi
         messages.MapDelete("/{number:int}", Delete).WithName("DeleteMessage");
     }
 
-    private static async Task<IResult> Create(string token, int chat, MessageRequest request,
-        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
-        ApplicationDirectory applications, ChatDirectory chats, NumberAllocator numbers, Acceptance acceptance,
-        IdempotencyKeys idempotency, IOptions<JsonOptions> json, ChatEvents events, CancellationToken ct)
+    /// <summary>The services the message handlers share.</summary>
+    private readonly record struct Services(Acceptance Acceptance, Versions Versions, MessageReader Reader, Rosters Rosters, IChatEvents Events);
+
+    private static async Task<IResult> Create(RequestContext request, MessageRequest body,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, [AsParameters] Services services,
+        [AsParameters] CreateServices create, CancellationToken ct)
     {
-        if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is null)
-            return TypedResults.NotFound();
-        var validation = Validate(request, out var body, out var sender);
+        var validation = new Validation();
+        var text = Body(validation, body.Body);
+        var sender = validation.Text("sender", body.Sender, 1, Limits.MaxUserIdLength, required: false);
         if (!validation.IsValid) return validation.Problem();
+        var (app, chat) = (request.App, request.ChatNumber);
 
         IdempotencyKeys.Proceed? started = null;
         if (idempotencyKey is not null)
@@ -53,12 +50,12 @@ public static class MessagesApi
             if (!IdempotencyKeys.IsValid(idempotencyKey))
                 return TypedResults.Problem(statusCode: 400, title: "Bad Idempotency-Key",
                     detail: $"The key must be 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.");
-            var fingerprint = JsonSerializer.Serialize(new { body, sender, request.SentAt });
-            switch (await idempotency.BeginAsync(app.Id, chat, idempotencyKey, fingerprint, ct))
+            var fingerprint = JsonSerializer.Serialize(new { body = text, sender, body.SentAt });
+            switch (await create.Idempotency.BeginAsync(app.Id, chat, idempotencyKey, fingerprint, ct))
             {
                 case IdempotencyKeys.Replay replay:
-                    var original = JsonSerializer.Deserialize<MessageResponse>(replay.ResponseJson, json.Value.SerializerOptions)!;
-                    return TypedResults.Created(Location(token, chat, original.Number), original);
+                    var original = JsonSerializer.Deserialize<MessageResponse>(replay.ResponseJson, create.Json.Value.SerializerOptions)!;
+                    return TypedResults.Created(Location(request, original.Number), original);
                 case IdempotencyKeys.Mismatch:
                     return TypedResults.Problem(statusCode: 422, title: "Idempotency-Key reused",
                         detail: "This key was already used with a different request.");
@@ -73,72 +70,94 @@ public static class MessagesApi
 
         try
         {
-            var number = await numbers.NextAsync(RedisKeys.MessageNumbers(app.Id, chat), NumberAllocator.MessageScope(app.Id, chat), ct);
-            var now = ApplicationsApi.UtcNow();
-            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), body!, sender, request.SentAt?.ToUniversalTime(), now, now, null);
-            await acceptance.AcceptAsync(Change.Created, message, ct);
-            var response = message.ToResponse();
+            var number = await create.Numbers.NextMessageAsync(app.Id, chat, ct);
+            var now = services.Versions.Now();
+            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null);
+            await services.Acceptance.AcceptAsync([Kinds.Message.Write(message)], ct);
+            var response = message.ToResponse(Roster.Sent);
             if (started is not null)
-                await idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, json.Value.SerializerOptions));
-            await events.MessageCreatedAsync(app.Id, chat, response);
-            return TypedResults.Created(Location(token, chat, number), response);
+                await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
+            await services.Events.MessageCreatedAsync(app.Id, chat, response);
+            return TypedResults.Created(Location(request, number), response);
         }
         catch when (started is not null)
         {
-            await idempotency.AbandonAsync(started);
+            await create.Idempotency.AbandonAsync(started);
             throw;
         }
     }
 
-    private static async Task<Results<Ok<MessageResponse>, NotFound>> Get(string token, int chat, int number,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, MemberDirectory members) =>
-        await history.FindAsync(applications, chats, token, chat, number) is { } found
-            ? TypedResults.Ok(found.Message.ToResponse(await members.StatusOfAsync(found.Message)))
+    /// <summary>What only creation needs.</summary>
+    private readonly record struct CreateServices(NumberAllocator Numbers, IdempotencyKeys Idempotency, IOptions<JsonOptions> Json);
+
+    private static async Task<Results<Ok<MessageResponse>, NotFound>> Get(RequestContext request, int number, [AsParameters] Services services) =>
+        await services.Reader.FindAsync(request.App, request.Chat, number) is { } message
+            ? TypedResults.Ok(message.ToResponse(await services.Rosters.StatusOfAsync(message)))
             : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Edit(string token, int chat, int number,
-        MessageRequest request, ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, Acceptance acceptance,
-        MemberDirectory members, ChatEvents events, CancellationToken ct)
+    private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Edit(RequestContext request, int number,
+        MessageRequest body, [AsParameters] Services services, CancellationToken ct)
     {
-        if (await history.FindAsync(applications, chats, token, chat, number) is not { } found) return TypedResults.NotFound();
+        if (await services.Reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
         var validation = new Validation();
-        var body = Body(validation, request.Body);
+        var text = Body(validation, body.Body);
         if (!validation.IsValid) return validation.Problem();
 
-        var edited = found.Message with { Body = body!, UpdatedAt = Acceptance.NextVersion(found.Message.UpdatedAt) };
-        await acceptance.AcceptAsync(Change.Updated, edited, ct);
-        var response = edited.ToResponse(await members.StatusOfAsync(edited));
-        await events.MessageUpdatedAsync(found.App.Id, chat, response);
+        var edited = message with { Body = text!, UpdatedAt = services.Versions.After(message.UpdatedAt) };
+        await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
+        var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited));
+        await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, response);
         return TypedResults.Ok(response);
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(string token, int chat, int number,
-        ApplicationDirectory applications, ChatDirectory chats, MessageHistory history, Acceptance acceptance, ChatEvents events,
+    private static async Task<Results<NoContent, NotFound>> Delete(RequestContext request, int number, [AsParameters] Services services,
         CancellationToken ct)
     {
-        if (await history.FindAsync(applications, chats, token, chat, number) is not { } found) return TypedResults.NotFound();
-        var now = Acceptance.NextVersion(found.Message.UpdatedAt);
-        await acceptance.AcceptAsync(Change.Deleted, found.Message with { UpdatedAt = now, DeletedAt = now }, ct);
-        await events.MessageDeletedAsync(found.App.Id, chat, number);
+        if (await services.Reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
+        var now = services.Versions.After(message.UpdatedAt);
+        await services.Acceptance.AcceptAsync([Kinds.Message.Write(message with { UpdatedAt = now, DeletedAt = now }, basedOn: message)], ct);
+        await services.Events.MessageDeletedAsync(request.App.Id, request.ChatNumber, number);
         return TypedResults.NoContent();
     }
 
-    private static Validation Validate(MessageRequest request, out string? body, out string? sender)
+    private static async Task<IResult> List(RequestContext request, [AsParameters] HistoryQuery query, [AsParameters] Services services)
     {
-        var validation = new Validation();
-        body = Body(validation, request.Body);
-        sender = validation.Text("sender", request.Sender, 1, ChatMemberRowConfiguration.MaxUserIdLength, required: false);
-        return validation;
+        if (!ListQuery.TryLimit(query.Limit, out var take, out var problem)) return problem!;
+        if (query.Before is < 1) return ListQuery.BadQuery("before", "before must be a message number (1 or more).");
+        if (query.After is < 0) return ListQuery.BadQuery("after", "after must be a message number (0 or more).");
+        if (query.From > query.To) return ListQuery.BadQuery("from", "from must not be later than to.");
+
+        // Without after: newest first, paging back in time. With after: oldest first, paging forward.
+        var descending = query.After is null;
+        var range = new NumberRange((query.After ?? 0) + 1, query.Before is { } before ? before - 1 : int.MaxValue, descending);
+        var (from, to) = (query.From?.ToUniversalTime(), query.To?.ToUniversalTime());
+        var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, from, to);
+        var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
+        var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender))).ToList();
+
+        string? nextUrl = null;
+        if (page.Next is { } next)
+        {
+            var parameters = new List<string> { $"limit={take}", descending ? $"before={next.LastKey}" : $"after={next.LastKey}" };
+            if (!descending && query.Before is not null) parameters.Add($"before={query.Before}");
+            if (from is not null) parameters.Add($"from={Uri.EscapeDataString(from.Value.ToString("O"))}");
+            if (to is not null) parameters.Add($"to={Uri.EscapeDataString(to.Value.ToString("O"))}");
+            nextUrl = $"{Location(request)}?{string.Join('&', parameters)}";
+        }
+        return TypedResults.Ok(new Page<MessageResponse>(items, nextUrl));
     }
+
+    /// <summary>The history's query parameters.</summary>
+    private readonly record struct HistoryQuery(int? Limit, int? Before, int? After, DateTime? From, DateTime? To);
 
     /// <summary>Kept as sent (leading spaces may matter, e.g. code), but never blank.</summary>
     private static string? Body(Validation validation, string? body)
     {
         if (string.IsNullOrWhiteSpace(body)) validation.Add("body", "is required and must not be blank.");
-        else if (body.Length > MessageRowConfiguration.MaxBodyLength)
-            validation.Add("body", $"must have at most {MessageRowConfiguration.MaxBodyLength} characters.");
+        else if (body.Length > Limits.MaxBodyLength) validation.Add("body", $"must have at most {Limits.MaxBodyLength} characters.");
         return body;
     }
 
-    private static string Location(string token, int chat, int number) => $"/applications/{token}/chats/{chat}/messages/{number}";
+    private static string Location(RequestContext request, int? number = null) =>
+        $"/applications/{request.App.Token}/chats/{request.ChatNumber}/messages{(number is null ? "" : $"/{number}")}";
 }

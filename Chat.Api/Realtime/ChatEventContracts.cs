@@ -1,4 +1,4 @@
-using Chat.Api.Messages;
+using Chat.Api.Shared;
 
 namespace Chat.Api.Realtime;
 

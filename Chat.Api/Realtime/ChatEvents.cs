@@ -1,5 +1,5 @@
-using Chat.Api.Messages;
-using Chat.Domain.Messaging;
+using Chat.Api.Shared;
+using Chat.Contracts;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Chat.Api.Realtime;
@@ -9,7 +9,7 @@ namespace Chat.Api.Realtime;
 /// confirmed the write: an event never announces something that may be lost. Delivery is best effort; clients that
 /// were away catch up from the history, since every event names the chat and message numbers.
 /// </summary>
-public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEvents> log)
+public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEvents> log) : IChatEvents
 {
     public const string MessageCreated = "messageCreated";
     public const string MessageUpdated = "messageUpdated";

@@ -1,6 +1,4 @@
-using Chat.Api.Applications;
-using Chat.Api.Chats;
-using Chat.Api.Members;
+using Chat.Api.Shared;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +9,7 @@ namespace Chat.Api.Realtime;
 /// as the HTTP API) and receives their events; joined as a member (with its user id) it also counts as online and
 /// may send typing notices. Events: see <see cref="ChatEvents"/>.
 /// </summary>
-public sealed class ChatHub(ApplicationDirectory applications, ChatDirectory chats, MemberDirectory members,
+public sealed class ChatHub(ApplicationDirectory applications, ChatDirectory chats, Rosters rosters,
     LastMessageNumbers lastNumbers, PresenceStore presence, PresenceTracker tracker, IOptions<RealtimeOptions> options) : Hub
 {
     /// <param name="user">A member's user id, or null to watch without presence.</param>
@@ -19,7 +17,7 @@ public sealed class ChatHub(ApplicationDirectory applications, ChatDirectory cha
     {
         if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is not { } known)
             throw new HubException("Unknown application or chat.");
-        if (user is not null && (!UserIds.IsWellFormed(user) || (await members.RosterAsync(app.Id, chat)).Find(user) is null))
+        if (user is not null && (!UserIds.IsWellFormed(user) || (await rosters.OfAsync(app.Id, chat)).Find(user) is null))
             throw new HubException("This user is not a member of the chat.");
         var state = State;
         if (!state.Joined.ContainsKey((token, chat)) && state.Joined.Count >= options.Value.MaxChatsPerConnection)

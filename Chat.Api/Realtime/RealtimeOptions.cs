@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Chat.Api.Realtime;
 
 /// <summary>The <c>Realtime</c> section.</summary>
-public sealed class RealtimeOptions
+public sealed class RealtimeOptions : IValidatableObject
 {
     public const string Section = "Realtime";
 
@@ -12,8 +14,17 @@ public sealed class RealtimeOptions
     public TimeSpan PresenceHeartbeat { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Typing notices one connection may send per second; more are dropped.</summary>
+    [Range(1, 1000)]
     public int TypingPerSecond { get; set; } = 3;
 
     /// <summary>Chats one connection may join.</summary>
+    [Range(1, 10_000)]
     public int MaxChatsPerConnection { get; set; } = 100;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    {
+        if (PresenceHeartbeat <= TimeSpan.Zero || PresenceHeartbeat >= PresenceTtl)
+            yield return new ValidationResult("Realtime:PresenceHeartbeat must be positive and shorter than Realtime:PresenceTtl.",
+                [nameof(PresenceHeartbeat)]);
+    }
 }

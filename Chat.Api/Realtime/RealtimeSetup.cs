@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Chat.Api.Applications;
-using Chat.Api.Members;
+using Chat.Api.Shared;
 using Chat.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -16,10 +15,7 @@ public static class RealtimeSetup
     /// <summary>The SignalR hub with the Redis backplane, so an event raised on any replica reaches every client.</summary>
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section)
-            .Validate(o => o.PresenceHeartbeat > TimeSpan.Zero && o.PresenceHeartbeat < o.PresenceTtl,
-                "Realtime:PresenceHeartbeat must be positive and shorter than Realtime:PresenceTtl.")
-            .ValidateOnStart();
+        builder.Services.AddSettings<RealtimeOptions>(RealtimeOptions.Section);
         builder.Services.AddSignalR()
             .AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower)
             .AddStackExchangeRedis();
@@ -31,7 +27,7 @@ public static class RealtimeSetup
             // Redis server on different databases must not hear each other's events.
             redis.Configuration.ChannelPrefix = RedisChannel.Literal($"chat-hubs:{redis.Configuration.DefaultDatabase ?? 0}");
         });
-        builder.Services.AddSingleton<ChatEvents>();
+        builder.Services.AddSingleton<IChatEvents, ChatEvents>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<PresenceTracker>();
         builder.Services.AddHostedService<PresenceHeartbeat>();
@@ -41,15 +37,15 @@ public static class RealtimeSetup
     public static void MapRealtime(this IEndpointRouteBuilder app)
     {
         app.MapHub<ChatHub>(HubPath);
-        app.MapGet("/applications/{token}/users/{user}/presence", Presence).WithTags("Presence").WithName("GetPresence")
+        app.MapApplicationGroup("/users/{user}/presence").WithTags("Presence")
+            .MapGet("/", Presence).WithName("GetPresence")
             .WithSummary("Online while connected to the hub as a member; last_seen_at otherwise");
     }
 
-    private static async Task<Results<Ok<PresenceResponse>, NotFound>> Presence(string token, string user,
-        ApplicationDirectory applications, PresenceStore presence)
+    private static async Task<Results<Ok<PresenceResponse>, NotFound>> Presence(RequestContext request, string user, PresenceStore presence)
     {
-        if (!UserIds.IsWellFormed(user) || await applications.FindAsync(token) is not { } app) return TypedResults.NotFound();
-        var (online, lastSeenAt) = await presence.ReadAsync(app.Id, user);
+        if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();
+        var (online, lastSeenAt) = await presence.ReadAsync(request.App.Id, user);
         return TypedResults.Ok(new PresenceResponse(user, online, lastSeenAt));
     }
 }

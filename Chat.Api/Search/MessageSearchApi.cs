@@ -1,10 +1,6 @@
-using Chat.Api.Applications;
-using Chat.Api.Chats;
-using Chat.Api.Health;
-using Chat.Api.Paging;
-using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
-using Chat.Domain.Redis;
+using Chat.Api.Shared;
+using Chat.Contracts;
+using Chat.Domain.Pipeline;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,55 +18,47 @@ public static class MessageSearchApi
     public static IHostApplicationBuilder AddMessageSearch(this IHostApplicationBuilder builder)
     {
         builder.AddSearch();
-        builder.Services.AddHealthChecks().AddCheck<SearchCheck>("search", HealthStatus.Degraded, [HealthApi.Ready], TimeSpan.FromSeconds(3));
+        builder.Services.AddHealthChecks().AddCheck<SearchCheck>("search", HealthStatus.Degraded, [HealthTags.Ready], TimeSpan.FromSeconds(3));
         return builder;
     }
 
     public static void MapMessageSearch(this IEndpointRouteBuilder app) =>
-        app.MapGet("/applications/{token}/chats/{chat:int}/messages/search", Search)
-            .WithTags("Messages").WithName("SearchMessages")
+        app.MapChatGroup("/messages/search").WithTags("Messages")
+            .MapGet("/", Search).WithName("SearchMessages")
             .WithSummary("Messages whose body contains q (any case, every character literal), newest first; next pages with before=");
 
-    private static async Task<IResult> Search(string token, int chat, string? q, int? limit, int? before,
-        ApplicationDirectory applications, ChatDirectory chats, PendingStore pending, IMessageSearch search, CancellationToken ct)
+    private static async Task<IResult> Search(RequestContext request, [AsParameters] SearchQuery query, [AsParameters] SearchServices services,
+        CancellationToken ct)
     {
-        if (await applications.FindAsync(token) is not { } app || await chats.FindAsync(app, chat) is not { } known)
-            return TypedResults.NotFound();
+        var (q, limit, before) = (query.Q, query.Limit, query.Before);
         if (string.IsNullOrWhiteSpace(q))
-            return ListQuery.BadQuery("q", $"q is required: the text to search for, 1 to {ElasticsearchClient.MaxQueryLength} characters.");
-        if (q.Length > ElasticsearchClient.MaxQueryLength)
-            return ListQuery.BadQuery("q", $"q must have at most {ElasticsearchClient.MaxQueryLength} characters.");
+            return ListQuery.BadQuery("q", $"q is required: the text to search for, 1 to {Limits.MaxQueryLength} characters.");
+        if (q.Length > Limits.MaxQueryLength)
+            return ListQuery.BadQuery("q", $"q must have at most {Limits.MaxQueryLength} characters.");
         if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
         if (before is < 1) return ListQuery.BadQuery("before", "before must be a message number (1 or more).");
-
-        // Pending first, as in MessageHistory: the worker releases a pending state only after its commit, so a
-        // message that leaves Redis between the two reads is already in MySQL when it is searched.
-        var high = before is null ? int.MaxValue : before.Value - 1;
-        var accepted = await pending.RangeAsync<MessageState>(PendingScope.Messages(app.Id, chat), 1, high, descending: true, take + 1);
-        var persisted = new SearchPage([], null);
-        if ((known.RowId ?? await chats.FindRowIdAsync(app, chat)) is { } rowId)
-            persisted = await search.FindAsync(new SearchScope(app.Id, chat, rowId), q, take, before, ct);
+        var (app, chat) = (request.App, request.Chat);
 
         // A pending state that does not match (or is a deletion) still hides the persisted row it replaces.
-        var (items, next) = KeysetMerge.Merge(
-            new KeysetMerge.Source<SearchHitResponse>(
-                persisted.Messages.Select(m => (m.Number, Hit(m.Number, m.Body, m.Sender, m.CreatedAt, q), false)).ToList(),
-                persisted.KnownTo),
-            new KeysetMerge.Source<SearchHitResponse>(
-                accepted.Select(p =>
-                {
-                    var hit = Hit(p.State.Number, p.State.Body, p.State.Sender, p.State.CreatedAt, q);
-                    return (hit.Number, hit, p.Deleted || hit.Matches.Count == 0);
-                }).ToList(),
-                KeysetMerge.KnownTo(accepted.Select(p => p.State.Number).ToList(), take)),
-            descending: true, take);
+        var page = await services.Reader.PageAsync<MessageState, MessageState>(Kinds.Message.PendingHash(Kinds.ChatScope(chat.State)),
+            new NumberRange(1, before is null ? int.MaxValue : before.Value - 1, Descending: true), take, (_, m) => m,
+            async () =>
+            {
+                if (await services.Chats.RowIdAsync(app, chat) is not { } rowId) return new([], null);
+                var found = await services.Search.FindAsync(new SearchScope(app.Id, chat.State.Number, rowId), q, take, before, ct);
+                return new(found.Messages.Select(r => MessageReader.StateOf(r, chat.State)).ToList(),
+                    found.KnownTo is { } known ? new KeysetMerge.Cut<int>(known) : null);
+            },
+            MergedReader.Rules(Kinds.Message, (MessageState m) => m.Number, m => MatchOffsets.Find(m.Body, q).Count > 0));
 
-        var nextUrl = next is null
-            ? null
-            : $"/applications/{token}/chats/{chat}/messages/search?q={Uri.EscapeDataString(q)}&limit={take}&before={next}";
-        return TypedResults.Ok(new Page<SearchHitResponse>(items, nextUrl));
+        var hits = page.Items.Select(m => new SearchHitResponse(m.Number, m.Body, m.Sender, m.CreatedAt, MatchOffsets.Find(m.Body, q))).ToList();
+        var nextUrl = page.Next is { } next
+            ? $"/applications/{app.Token}/chats/{chat.State.Number}/messages/search?q={Uri.EscapeDataString(q)}&limit={take}&before={next.LastKey}"
+            : null;
+        return TypedResults.Ok(new Page<SearchHitResponse>(hits, nextUrl));
     }
 
-    private static SearchHitResponse Hit(int number, string body, string? sender, DateTime createdAt, string query) =>
-        new(number, body, sender, createdAt, MatchOffsets.Find(body, query));
+    private readonly record struct SearchQuery(string? Q, int? Limit, int? Before);
+
+    private readonly record struct SearchServices(MergedReader Reader, IMessageSearch Search, ChatDirectory Chats);
 }

@@ -1,3 +1,4 @@
+using Chat.Domain.Redis;
 using StackExchange.Redis;
 
 namespace Chat.Domain.Counts;
@@ -18,30 +19,9 @@ public sealed class CountMarks(IDatabase redis)
     /// <summary>Held by the run in progress: one run at a time across every worker replica.</summary>
     public static readonly RedisKey RunLock = "{counts}:lock";
 
-    // Merges the new marks into what a crashed or failed run left in processing, so nothing is ever dropped.
-    private static readonly LuaScript Take = LuaScript.Prepare("""
-        redis.call('SUNIONSTORE', @processingApps, @processingApps, @dirtyApps)
-        redis.call('DEL', @dirtyApps)
-        redis.call('SUNIONSTORE', @processingChats, @processingChats, @dirtyChats)
-        redis.call('DEL', @dirtyChats)
-        return { redis.call('SCARD', @processingApps), redis.call('SCARD', @processingChats) }
-        """);
-
-    private static readonly LuaScript GiveBack = LuaScript.Prepare("""
-        redis.call('SUNIONSTORE', @dirtyApps, @dirtyApps, @processingApps)
-        redis.call('DEL', @processingApps)
-        redis.call('SUNIONSTORE', @dirtyChats, @dirtyChats, @processingChats)
-        redis.call('DEL', @processingChats)
-        return 1
-        """);
-
-    private static readonly object Keys = new
-    {
-        dirtyApps = DirtyApplications,
-        dirtyChats = DirtyChats,
-        processingApps = ProcessingApplications,
-        processingChats = ProcessingChats,
-    };
+    private static readonly RedisScript Take = RedisScript.Load("counts_take");
+    private static readonly RedisScript GiveBack = RedisScript.Load("counts_give_back");
+    private static readonly RedisKey[] Keys = [DirtyApplications, DirtyChats, ProcessingApplications, ProcessingChats];
 
     /// <summary>
     /// Marks applications whose chats and chats whose messages were created or deleted. Call it after the
@@ -64,7 +44,7 @@ public sealed class CountMarks(IDatabase redis)
     /// <summary>Moves every mark into the processing sets (together with any a previous run left there).</summary>
     public async Task<MarkedIds> TakeAsync()
     {
-        await redis.ScriptEvaluateAsync(Take, Keys);
+        await Take.RunAsync(redis, Keys);
         var apps = redis.SetMembersAsync(ProcessingApplications);
         var chats = redis.SetMembersAsync(ProcessingChats);
         return new MarkedIds(Ids(await apps), Ids(await chats));
@@ -78,7 +58,7 @@ public sealed class CountMarks(IDatabase redis)
     /// Puts what a failed run did not finish back among the marks. If even this fails (Redis is down), the marks
     /// stay in the processing sets and the next <see cref="TakeAsync"/> picks them up.
     /// </summary>
-    public Task GiveBackAsync() => redis.ScriptEvaluateAsync(GiveBack, Keys);
+    public Task GiveBackAsync() => GiveBack.RunAsync(redis, Keys);
 
     /// <summary>How many marks are waiting, taken or not: for tests, logs and the benchmark.</summary>
     public async Task<long> PendingAsync()

@@ -1,8 +1,10 @@
 using System.Diagnostics;
-using Chat.Domain.Redis;
+using Chat.Contracts;
+using Chat.Domain.Resilience;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 using MySqlConnector;
 using StackExchange.Redis;
 
@@ -16,6 +18,10 @@ namespace Chat.Domain.Counts;
 public sealed partial class CountReconciler(
     MySqlDataSource database, IDatabase redis, CountMarks marks, IOptions<CountsOptions> options, ILogger<CountReconciler> logger)
 {
+    /// <summary>A run that finds the lock taken tries again every few hundred milliseconds for <see cref="CountsOptions.LockWait"/>.</summary>
+    private readonly ResiliencePipeline<bool> _waitForLock = Retries.WaitFor<bool>(taken => !taken, options.Value.LockWait,
+        TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300));
+
     /// <summary>The recurring job's id in Hangfire.</summary>
     public const string JobId = "reconcile-counts";
 
@@ -67,7 +73,7 @@ public sealed partial class CountReconciler(
     {
         var settings = options.Value;
         var lockToken = Guid.NewGuid().ToString("N");
-        if (!await AcquireLockAsync(lockToken, settings.LockWait, cancellationToken))
+        if (!await AcquireLockAsync(lockToken, cancellationToken))
         {
             LogSkipped(logger, settings.LockWait);
             return CountRun.Skipped;
@@ -145,16 +151,8 @@ public sealed partial class CountReconciler(
     // for the server than a thousand parameters.
     private static string InList(IEnumerable<long> ids) => string.Join(",", ids);
 
-    private async Task<bool> AcquireLockAsync(string lockToken, TimeSpan wait, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await redis.LockTakeAsync(CountMarks.RunLock, lockToken, LockLease))
-        {
-            if (deadline.Elapsed >= wait) return false;
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 300)), ct);
-        }
-        return true;
-    }
+    private async Task<bool> AcquireLockAsync(string lockToken, CancellationToken ct) =>
+        await _waitForLock.ExecuteAsync(async _ => await redis.LockTakeAsync(CountMarks.RunLock, lockToken, LockLease), ct);
 
     /// <summary>Extends the lease while the run lasts; a run that lost its lock is cancelled before it overlaps another.</summary>
     private async Task RenewLockAsync(string lockToken, CancellationTokenSource lease)

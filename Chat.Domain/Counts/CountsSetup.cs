@@ -41,10 +41,7 @@ public static class CountsSetup
     {
         if (builder.Services.Any(s => s.ServiceType == typeof(CountMarks))) return builder;
 
-        builder.Services.AddOptions<CountsOptions>()
-            .BindConfiguration(CountsOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddSettings<CountsOptions>(CountsOptions.Section);
         builder.Services.AddSingleton<CountMarks>();
         builder.Services.AddSingleton<CountReconciler>();
         builder.Services.AddHangfire((services, hangfire) => hangfire

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -5,8 +6,6 @@ namespace Chat.Domain.Messages;
 
 public sealed class MessageRowConfiguration : IEntityTypeConfiguration<MessageRow>
 {
-    public const int MaxBodyLength = 10_000;
-
     /// <summary>
     /// <c>messages</c> is partitioned by <c>KEY(chat_id)</c> into this many partitions (migration PartitionMessages,
     /// docs/decisions/0012): a chat lives in one, so its history pages and lookups read one partition's B-tree.
@@ -19,8 +18,8 @@ public sealed class MessageRowConfiguration : IEntityTypeConfiguration<MessageRo
         // Clustered on (chat_id, number): a chat's history is contiguous on disk and every page is a range scan.
         // No foreign key and chat_id in every unique key: the table is partitioned by KEY(chat_id) (docs/decisions/0012).
         message.HasKey(m => new { m.ChatId, m.Number });
-        message.Property(m => m.Body).HasMaxLength(MaxBodyLength).IsRequired().HasColumnType("text");
-        message.Property(m => m.Sender).HasMaxLength(64).UseCollation("utf8mb4_bin");
+        message.Property(m => m.Body).HasMaxLength(Limits.MaxBodyLength).IsRequired().HasColumnType("text");
+        message.Property(m => m.Sender).HasMaxLength(Limits.MaxUserIdLength).UseCollation("utf8mb4_bin");
         message.Property(m => m.SentAt).HasPrecision(6);
         message.Property(m => m.CreatedAt).HasPrecision(6);
         message.Property(m => m.UpdatedAt).HasPrecision(6);

@@ -1,4 +1,7 @@
+using Chat.Contracts;
+using Chat.Domain.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -13,12 +16,19 @@ public sealed class BrokerUnavailableException(string message, Exception? inner 
 /// </summary>
 public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<MessagingOptions> options) : IAsyncDisposable
 {
+    /// <summary>
+    /// A connection that is recovering, or channels closed under it, are opened again a few times within the confirm
+    /// timeout before the request fails: a broker that restarts answers again within a second or two.
+    /// </summary>
+    private static readonly ResiliencePipeline Reconnect = Retries.OnTransient(IsBrokerFailure, attempts: 3,
+        TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400));
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IChannel[] _channels = [];
     private int _next;
 
     public Task PublishAsync(Command command, CancellationToken ct = default) =>
-        PublishAsync(Topology.Commands, command, headers: null, ct);
+        PublishAsync(QueueNames.Commands, command, headers: null, ct);
 
     public Task PublishAsync(string exchange, Command command, IDictionary<string, object?>? headers, CancellationToken ct) =>
         PublishAsync(exchange, CommandJson.Serialize(command), command.CommandId.ToString(), headers, ct);
@@ -31,7 +41,7 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
         timeout.CancelAfter(options.Value.ConfirmTimeout);
         try
         {
-            var channel = await NextChannelAsync(timeout.Token);
+            var channel = await Reconnect.ExecuteAsync(NextChannelAsync, timeout.Token);
             var properties = new BasicProperties
             {
                 Persistent = true,
@@ -47,14 +57,16 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
         {
             throw new BrokerUnavailableException("The message broker did not confirm the command in time.");
         }
-        catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or PublishException
-                                       or OperationInterruptedException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (IsBrokerFailure(e))
         {
             throw new BrokerUnavailableException("The message broker is unavailable.", e);
         }
     }
 
-    private async Task<IChannel> NextChannelAsync(CancellationToken ct)
+    private static bool IsBrokerFailure(Exception e) => e is BrokerUnreachableException or AlreadyClosedException or PublishException
+        or OperationInterruptedException or IOException or System.Net.Sockets.SocketException;
+
+    private async ValueTask<IChannel> NextChannelAsync(CancellationToken ct)
     {
         var channels = _channels;
         if (channels.Length == 0 || channels.Any(c => c.IsClosed))

@@ -7,7 +7,7 @@ public static class MessagingSetup
 {
     public static IHostApplicationBuilder AddChatMessaging(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section);
+        builder.Services.AddSettings<MessagingOptions>(MessagingOptions.Section);
         builder.Services.AddSingleton<RabbitMqConnection>();
         builder.Services.AddSingleton<CommandPublisher>();
         return builder;

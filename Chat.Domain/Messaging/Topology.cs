@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using RabbitMQ.Client;
 
 namespace Chat.Domain.Messaging;
@@ -14,19 +15,16 @@ namespace Chat.Domain.Messaging;
 /// </summary>
 public static class Topology
 {
-    public const string Commands = "chat.commands";
-    public const string Retry = "chat.commands.retry";
-    public const string Dead = "chat.commands.dead";
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     public static async Task DeclareAsync(IChannel channel, int deliveryLimit, CancellationToken ct = default)
     {
-        await DeclareWithDeadLettersAsync(channel, Commands, Dead, deliveryLimit, ct);
-        await channel.ExchangeDeclareAsync(Retry, ExchangeType.Fanout, durable: true, cancellationToken: ct);
-        await DeclareQuorumQueueAsync(channel, Retry, new Dictionary<string, object?>
+        await DeclareWithDeadLettersAsync(channel, QueueNames.Commands, QueueNames.Dead, deliveryLimit, ct);
+        await channel.ExchangeDeclareAsync(QueueNames.Retry, ExchangeType.Fanout, durable: true, cancellationToken: ct);
+        await DeclareQuorumQueueAsync(channel, QueueNames.Retry, new Dictionary<string, object?>
         {
             ["x-message-ttl"] = (int)RetryDelay.TotalMilliseconds,
-            ["x-dead-letter-exchange"] = Commands,
+            ["x-dead-letter-exchange"] = QueueNames.Commands,
             ["x-dead-letter-strategy"] = "at-least-once",
             ["x-overflow"] = "reject-publish",
         }, ct);

@@ -1,82 +1,65 @@
+using Chat.Contracts;
+using Chat.Domain.Redis;
+using Chat.Domain.Resilience;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Polly;
 using StackExchange.Redis;
 
 namespace Chat.Domain.Numbers;
 
 /// <summary>
-/// Hands out chat and message numbers: Redis <c>INCR</c> inside a block of numbers reserved durably in MySQL
+/// Hands out chat and message numbers: Redis <c>HINCRBY</c> inside a block of numbers reserved durably in MySQL
 /// (<c>number_blocks</c>), so that numbers are unique even after Redis loses its data. Gaps are allowed,
 /// duplicates are not. The design and its proof are in docs/decisions/0003-numbers-survive-redis-loss.md.
 /// </summary>
 public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, IOptions<NumberingOptions> options)
 {
-    // KEYS[1] = counter hash. Returns the next number, or 0 when the block is used up, lost, or was installed
-    // by an earlier run of the Redis server: a server that restarted (or a replica that took over) may hold
-    // an older `next` than numbers already handed out, so its blocks are never used again.
-    private static readonly LuaScript Next = LuaScript.Prepare("""
-        local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-        local block = redis.call('HMGET', @key, 'limit', 'run')
-        if block[2] ~= run then return 0 end
-        local n = redis.call('HINCRBY', @key, 'next', 1)
-        if n <= tonumber(block[1]) then return n end
-        return 0
-        """);
-
-    // Installs a freshly reserved block, stamped with this server run, unless a newer one of this run is installed.
-    private static readonly LuaScript Install = LuaScript.Prepare("""
-        local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-        local block = redis.call('HMGET', @key, 'limit', 'run')
-        if block[2] == run and tonumber(block[1]) >= tonumber(@upTo) then return 0 end
-        redis.call('HSET', @key, 'next', @from, 'limit', @upTo, 'run', run)
-        return 1
-        """);
+    private static readonly RedisScript Next = RedisScript.Load("number_next");
+    private static readonly RedisScript Install = RedisScript.Load("number_install");
 
     private static readonly TimeSpan LockTime = TimeSpan.FromSeconds(5);
 
-    /// <param name="counter">The Redis key of the scope's counter (see <see cref="Redis.RedisKeys"/>).</param>
-    /// <param name="scope">The durable name of the same scope in <c>number_blocks</c>.</param>
-    /// <exception cref="TimeoutException">No block could be reserved in time (a 503 for the client).</exception>
-    public async Task<int> NextAsync(RedisKey counter, string scope, CancellationToken ct = default)
-    {
-        // Long enough to outlast a reservation lock left by a replica that died holding it (LockTime).
-        var deadline = DateTime.UtcNow + LockTime + TimeSpan.FromSeconds(1);
-        for (var attempt = 0; ; attempt++)
-        {
-            var number = await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, attempt, ct);
-            if (number is not null) return number.Value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Could not reserve numbers for {scope} in time.");
-        }
-    }
+    /// <summary>
+    /// Waits while another request reserves the scope's next block: a live holder installs it within milliseconds, so
+    /// the first waits are short; a holder that died leaves the lock for up to <see cref="LockTime"/>, which the waits
+    /// outlast, growing to 100 ms instead of asking Redis every few milliseconds all that time.
+    /// </summary>
+    private static readonly ResiliencePipeline<int?> WaitForBlock =
+        Retries.WaitFor<int?>(n => n is null, LockTime + TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100));
 
-    private async Task<int?> TakeAsync(RedisKey counter) =>
-        (long)await redis.ScriptEvaluateAsync(Next, new { key = counter }) is var n && n > 0 ? checked((int)n) : null;
+    /// <exception cref="TimeoutException">No block could be reserved in time (a 503 for the client).</exception>
+    public Task<int> NextChatAsync(long applicationId, CancellationToken ct) =>
+        NextAsync(RedisKeys.ChatNumbers(applicationId), NumberScopes.Chats(applicationId), ct);
+
+    /// <inheritdoc cref="NextChatAsync"/>
+    public Task<int> NextMessageAsync(long applicationId, int chatNumber, CancellationToken ct) =>
+        NextAsync(RedisKeys.MessageNumbers(applicationId, chatNumber), NumberScopes.Messages(applicationId, chatNumber), ct);
+
+    private async Task<int> NextAsync(string counter, string scope, CancellationToken ct) =>
+        await WaitForBlock.ExecuteAsync(async token => await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, token), ct)
+        ?? throw new TimeoutException($"Could not reserve numbers for {scope} in time.");
+
+    private async Task<int?> TakeAsync(string counter) =>
+        (long)await Next.RunAsync(redis, [counter]) is var n && n > 0 ? checked((int)n) : null;
 
     /// <summary>
-    /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of
-    /// each burning a block. The others wait for the lock and then find the block installed.
+    /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of each
+    /// burning a block. The others find the lock taken and wait for the block to be installed.
     /// </summary>
-    /// <param name="attempt">How many times this request found the lock taken: a live holder installs its block within
-    /// milliseconds, so the first waits are short; a holder that died leaves the lock for up to <see cref="LockTime"/>,
-    /// and the waits grow to 100 ms instead of asking Redis twice every few milliseconds all that time.</param>
-    /// <returns>A number, when the previous lock holder's block arrived meanwhile; otherwise null (try again).</returns>
-    private async Task<int?> ReserveBlockAsync(RedisKey counter, string scope, int attempt, CancellationToken ct)
+    /// <returns>A number, unless the lock was taken (null: try again).</returns>
+    private async Task<int?> ReserveBlockAsync(string counter, string scope, CancellationToken ct)
     {
-        RedisKey lockKey = counter.Append(":reserving");
+        var lockKey = counter + ":reserving";
         var token = Guid.NewGuid().ToString();
-        if (!await redis.LockTakeAsync(lockKey, token, LockTime))
-        {
-            var wait = Math.Min(100, 2 << Math.Min(attempt, 6));
-            await Task.Delay(Random.Shared.Next(wait / 2, wait + 1), ct);
-            return null;
-        }
+        if (!await redis.LockTakeAsync(lockKey, token, LockTime)) return null;
         try
         {
             if (await TakeAsync(counter) is { } number) return number;
             var blockSize = options.Value.BlockSize;
             var upTo = await ReserveInDatabaseAsync(scope, blockSize, ct);
-            await redis.ScriptEvaluateAsync(Install, new { key = counter, from = upTo - blockSize, upTo });
-            return null;
+            await Install.RunAsync(redis, [counter], [upTo - blockSize, upTo]);
+            return await TakeAsync(counter);
         }
         finally
         {
@@ -100,7 +83,4 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
         command.Parameters.AddWithValue("@block", blockSize);
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
     }
-
-    public static string ChatScope(long applicationId) => $"chats:{applicationId}";
-    public static string MessageScope(long applicationId, int chatNumber) => $"messages:{applicationId}:{chatNumber}";
 }

@@ -21,10 +21,8 @@ public static class RedisSetup
         });
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
         builder.Services.AddSingleton<RedisCache>();
-        builder.Services.AddSingleton<Pending.PendingStore>();
-        builder.Services.AddSingleton<Members.MemberStore>();
         builder.Services.AddSingleton<Numbers.NumberAllocator>();
-        builder.Services.AddOptions<Numbers.NumberingOptions>().BindConfiguration(Numbers.NumberingOptions.Section);
+        builder.Services.AddSettings<Numbers.NumberingOptions>(Numbers.NumberingOptions.Section);
         return builder;
     }
 }

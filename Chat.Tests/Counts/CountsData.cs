@@ -1,5 +1,5 @@
+using Chat.Contracts;
 using Chat.Domain;
-using Chat.Domain.Applications;
 using Chat.Domain.Counts;
 using Chat.Domain.Data;
 using Microsoft.Extensions.DependencyInjection;

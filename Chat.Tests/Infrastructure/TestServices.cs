@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Diagnostics;
 using Chat.Domain.Messaging;
 using Chat.Domain.Search.Indexing;
@@ -84,7 +85,7 @@ public sealed class TestServices
         var factory = new ConnectionFactory { Uri = new Uri(RabbitMq) };
         await using var connection = await Reach("RabbitMQ", () => factory.CreateConnectionAsync());
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { Topology.Commands, Topology.Retry, Topology.Dead, IndexTopology.Queue, IndexTopology.Dead })
+        foreach (var queue in new[] { QueueNames.Commands, QueueNames.Retry, QueueNames.Dead, IndexTopology.Queue, IndexTopology.Dead })
             await channel.QueueDeleteAsync(queue);
     }
 

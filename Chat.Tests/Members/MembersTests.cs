@@ -1,8 +1,8 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Chat.Api.Members;
-using Chat.Domain.Redis;
+using Chat.Api.Chats;
 using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Members;

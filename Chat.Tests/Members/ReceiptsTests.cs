@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using Chat.Tests.Infrastructure;
@@ -120,7 +121,8 @@ public sealed class ReceiptsTests : TwoApiHosts
 
         var redis = await MemberRows.RedisAsync();
         var app = await MemberRows.ApplicationIdAsync(token);
-        Assert.That(await redis.KeyDeleteAsync($"{{a:{app}}}:c:{chat}:cursors"), Is.True);
+        Assert.That(await redis.HashLengthAsync(RedisKeys.PendingMembers(app, chat)), Is.Zero, "no Redis copy of the cursors is left");
+        await redis.KeyDeleteAsync(RedisKeys.MembersCache(app, chat));
         var bob = await clients[1].GetOkAsync($"/applications/{token}/chats/{chat}/members/bob");
         Assert.That((bob.GetProperty("delivered_up_to").GetInt32(), bob.GetProperty("read_up_to").GetInt32()), Is.EqualTo((50, 50)),
             "read back from MySQL");

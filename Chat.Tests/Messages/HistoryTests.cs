@@ -1,7 +1,7 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Chat.Domain.Redis;
 using Chat.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -231,7 +232,7 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await Topology.DeclareAsync(channel, 5);
         foreach (var command in commands)
-            await channel.BasicPublishAsync(Topology.Commands, "", false, new BasicProperties { Persistent = true }, CommandJson.Serialize(command));
+            await channel.BasicPublishAsync(QueueNames.Commands, "", false, new BasicProperties { Persistent = true }, CommandJson.Serialize(command));
     }
 
     private static async Task RabbitMqCtlAsync(params string[] arguments)

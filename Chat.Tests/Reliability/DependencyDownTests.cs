@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using Chat.Domain.Messaging;
@@ -24,7 +25,7 @@ public sealed class DependencyDownTests
             ["ConnectionStrings:MySql"] = $"Server=127.0.0.1;Port=1;Database=chat;User ID=chat;Password=chat;Connection Timeout=2",
         });
         var client = api.CreateClient();
-        var token = Chat.Domain.Applications.ApplicationToken.New(); // not cached: the lookup needs MySQL
+        var token = ApplicationToken.New(); // not cached: the lookup needs MySQL
         await ShouldBeUnavailableAsync(await client.PostAsJsonAsync("/applications", new { name = "x" }));
         await ShouldBeUnavailableAsync(await client.GetAsync($"/applications/{token}"));
         await ShouldBeUnavailableAsync(await client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}", new { name = "x" }));

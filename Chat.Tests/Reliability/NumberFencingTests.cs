@@ -1,6 +1,6 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
-using Chat.Domain.Redis;
 using Chat.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -47,7 +47,7 @@ public sealed class NumberFencingTests
         // A replica killed while it reserved the chat's first block leaves the lock until it expires.
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
-            await redis.GetDatabase().StringSetAsync(RedisKeys.MessageNumbers(app, 1).Append(":reserving"), "a-dead-replica", TimeSpan.FromSeconds(2));
+            await redis.GetDatabase().StringSetAsync(RedisKeys.MessageNumbers(app, 1) + ":reserving", "a-dead-replica", TimeSpan.FromSeconds(2));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var created = await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "m" })).ShouldBeAsync(HttpStatusCode.Created);

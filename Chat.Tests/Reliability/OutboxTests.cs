@@ -1,8 +1,7 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
-using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
-using Chat.Domain.Redis;
+using Chat.Domain.Pipeline;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Members;
 using Microsoft.Extensions.Logging;
@@ -64,17 +63,17 @@ public sealed class OutboxTests
         var old = DateTime.UtcNow.AddMinutes(-5);
 
         // A message of a chat that never existed: its command ends in the dead-letter queue every time.
-        await pending.PutAsync(PendingScope.Messages(app, 99), 1, Message(app, 99, old), old, deleted: false);
+        await pending.PutAsync([Kinds.Message.Write(Message(app, 99, old))]);
         // An entry whose version is not pending (as after a Redis restart from an older snapshot).
-        var stale = PendingScope.Messages(app, 3).Entry(1, PendingStore.Version(old)).ToString();
-        await redis.SortedSetAddAsync(RedisKeys.Outbox(app), stale, PendingStore.Version(old));
+        var stale = Kinds.Message.Write(Message(app, 3, old)).Line.ToString();
+        await redis.SortedSetAddAsync(RedisKeys.Outbox(app), stale, Versions.Of(old));
         // A message of a chat deleted before either was persisted: done with its chat, nothing owed.
         var client = api.CreateClient();
         var deletedChat = await client.CreateChatAsync(token, new { });
         await client.PostMessageAsync(token, deletedChat, "gone with its chat");
         await (await client.DeleteAsync($"/applications/{token}/chats/{deletedChat}")).ShouldBeAsync(HttpStatusCode.NoContent);
         // Something of an application deleted since.
-        await pending.PutAsync(PendingScope.Messages(goneApp, 1), 1, Message(goneApp, 1, old), old, deleted: false);
+        await pending.PutAsync([Kinds.Message.Write(Message(goneApp, 1, old))]);
         await (await api.CreateClient().DeleteAsync($"/applications/{gone}")).ShouldBeAsync(HttpStatusCode.NoContent);
 
         await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?>(QuickSweeps)
@@ -85,7 +84,7 @@ public sealed class OutboxTests
             "the outbox empties");
         var logs = worker.Logs.Entries.Where(e => e.Message.Contains($"of application {app},")).ToList();
         Assert.That(logs.Count(e => e.Message.Contains(stale)), Is.Zero, "the stale entry is dropped without being published");
-        var never = PendingScope.Messages(app, 99).Entry(1, PendingStore.Version(old)).ToString();
+        var never = Kinds.Message.Write(Message(app, 99, old)).Line.ToString();
         Assert.That(logs.Where(e => e.Message.Contains(never)).Select(e => (e.Level, e.Message.Split(' ')[1])),
             Is.EqualTo(new[] { (LogLevel.Warning, "re-published"), (LogLevel.Warning, "re-published"), (LogLevel.Error, "gave") }),
             "published MaxTries times, then given up with an error");
@@ -102,6 +101,6 @@ public sealed class OutboxTests
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return await channel.QueuePurgeAsync(Topology.Commands);
+        return await channel.QueuePurgeAsync(QueueNames.Commands);
     }
 }

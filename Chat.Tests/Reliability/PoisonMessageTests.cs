@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -38,7 +39,7 @@ public sealed class PoisonMessageTests
             {
                 await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"good {i}" })).ShouldBeAsync(HttpStatusCode.Created);
                 if (i % 100 == 50)
-                    await publisher.BasicPublishAsync(Topology.Commands, "", true, new BasicProperties { Persistent = true }, poison[i / 100]);
+                    await publisher.BasicPublishAsync(QueueNames.Commands, "", true, new BasicProperties { Persistent = true }, poison[i / 100]);
                 sent.Add(i);
             }
             finally
@@ -101,7 +102,7 @@ public sealed class PoisonMessageTests
             await using var channel = await connection.CreateChannelAsync();
             var found = new List<(string, string)>();
             // Unacknowledged gets: closing the channel puts them all back.
-            while (await channel.BasicGetAsync(Topology.Dead, autoAck: false) is { } entry)
+            while (await channel.BasicGetAsync(QueueNames.Dead, autoAck: false) is { } entry)
             {
                 var body = Encoding.UTF8.GetString(entry.Body.Span);
                 if (!body.Contains(marker)) continue;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Chat.Domain.Messages;
-using Chat.Domain.Redis;
+using Chat.Contracts;
 using Chat.Tests.Infrastructure;
 using MySqlConnector;
 using StackExchange.Redis;

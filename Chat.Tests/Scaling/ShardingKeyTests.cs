@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Chat.Domain.Redis;
+using Chat.Contracts;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Members;
 

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Net;
 using System.Text;
 using Chat.Domain.Search;

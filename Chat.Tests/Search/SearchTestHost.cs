@@ -1,8 +1,8 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chat.Tests.Infrastructure;
-using Chat.Domain.Redis;
 using StackExchange.Redis;
 
 namespace Chat.Tests.Search;

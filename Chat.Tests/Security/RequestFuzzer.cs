@@ -1,6 +1,6 @@
+using Chat.Contracts;
 using System.Net.Http.Headers;
 using System.Text;
-using Chat.Domain.Applications;
 
 namespace Chat.Tests.Security;
 

@@ -1,8 +1,8 @@
+using Chat.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Chat.Domain.Applications;
 using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Security;

@@ -1,4 +1,5 @@
 using Chat.Domain.Counts;
+using Chat.Domain.Resilience;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
@@ -42,38 +43,35 @@ internal sealed partial class CountsSchedule(IRecurringJobManager recurringJobs,
     {
         try
         {
-            _registered = TryRegister(attempt: 1);
+            Register();
+            _registered = true;
         }
         catch (ArgumentException e)
         {
             throw new InvalidOperationException($"Counts:Cron '{options.Value.Cron}' is not a valid cron expression: {e.Message}", e);
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            LogRetrying(1, e.Message); // Redis away at start: registered by ExecuteAsync once it answers
         }
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        for (var attempt = 2; !_registered && !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), stoppingToken);
-            _registered = TryRegister(attempt);
-        }
+        if (_registered) return;
+        await Retries.Forever(IsTransient, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(30), (attempt, _, e) => LogRetrying(attempt + 1, e.Message))
+            .ExecuteAsync(_ => ValueTask.FromResult(Register()), stoppingToken);
     }
 
-    private bool TryRegister(int attempt)
+    private bool Register()
     {
-        try
-        {
-            recurringJobs.AddOrUpdate<CountReconciler>(CountReconciler.JobId, r => r.RunAsync(CancellationToken.None), options.Value.Cron,
-                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-            return true;
-        }
-        catch (Exception e) when (e is DistributedLockTimeoutException or StackExchange.Redis.RedisException)
-        {
-            LogRetrying(attempt, e.Message);
-            return false;
-        }
+        recurringJobs.AddOrUpdate<CountReconciler>(CountReconciler.JobId, r => r.RunAsync(CancellationToken.None), options.Value.Cron,
+            new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        return true;
     }
+
+    private static bool IsTransient(Exception e) => e is DistributedLockTimeoutException or StackExchange.Redis.RedisException;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the count reconciliation yet (attempt {Attempt}): {Reason}")]
     private partial void LogRetrying(int attempt, string reason);

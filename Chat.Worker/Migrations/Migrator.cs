@@ -1,3 +1,4 @@
+using Chat.Domain.Resilience;
 using Chat.Domain;
 using Chat.Domain.Data;
 using Microsoft.EntityFrameworkCore;
@@ -17,21 +18,12 @@ public static partial class Migrator
         builder.AddChatDomain();
         using var host = builder.Build();
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Worker.Migrate");
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await MigrateAsync(host.Services);
-                LogDone(log);
-                return 0;
-            }
-            catch (MySqlConnector.MySqlException e) when (attempt < 30)
-            {
-                // The database may still be starting (docker compose, dev-up): wait for it, briefly.
-                LogWaiting(log, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(2));
-            }
-        }
+        // The database may still be starting (docker compose, dev-up): wait for it, about a minute.
+        await Retries.OnTransient(e => e is MySqlConnector.MySqlException, attempts: 29, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2),
+                (attempt, _, e) => LogWaiting(log, attempt, e.Message))
+            .ExecuteAsync(async _ => await MigrateAsync(host.Services));
+        LogDone(log);
+        return 0;
     }
 
     /// <summary>Detects the server (MySQL or MariaDB, and its version) so Pomelo emits that engine's DDL.</summary>

@@ -1,8 +1,7 @@
-using Chat.Domain.Members;
+using Chat.Contracts;
+using Chat.Domain.Data;
 using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
-using Chat.Domain.Redis;
-using Chat.Worker.Persistence;
+using Chat.Domain.Pipeline;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -28,10 +27,10 @@ public sealed record SweepResult(int Republished, int Dropped, int GivenUp)
 /// One worker sweeps at a time (a Redis lock), and none while the queue is behind.
 /// </summary>
 public sealed partial class OutboxSweeper(
-    IDatabase redis, MySqlDataSource database, CommandPublisher publisher, RabbitMqConnection rabbit,
+    IDatabase redis, MySqlDataSource database, CommandPublisher publisher, RabbitMqConnection rabbit, TimeProvider clock,
     IOptions<OutboxOptions> options, ILogger<OutboxSweeper> log) : BackgroundService
 {
-    private static readonly RedisKey Lock = "outbox-sweeper";
+    private const string Lock = "outbox-sweeper";
     private OutboxOptions Options => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,7 +62,7 @@ public sealed partial class OutboxSweeper(
                 LogBehind(queued);
                 return SweepResult.None;
             }
-            var cutoff = PendingStore.Version(DateTime.UtcNow - Options.Age);
+            var cutoff = Versions.Of(clock.GetUtcNow().UtcDateTime - Options.Age);
             var applications = (await redis.SortedSetRangeByScoreAsync(RedisKeys.OutboxApplications, stop: cutoff, take: Options.ApplicationsPerSweep))
                 .Select(a => (long)a).ToList();
             if (applications.Count == 0) return SweepResult.None;
@@ -91,26 +90,30 @@ public sealed partial class OutboxSweeper(
             await RelistAsync(application);
             return SweepResult.None;
         }
-        var entries = due.Select(OutboxEntry.Parse).ToList();
-        var values = await Task.WhenAll(entries.Select(e => e is null ? Task.FromResult(RedisValue.Null) : redis.HashGetAsync(PendingSetOf(application, e), e.Field)));
+        var lines = due.Select(d => OutboxLine.Parse(d) is { } line && Kinds.ByCode(line.Kind) is { } kind ? (line, kind) : default).ToList();
+        var values = await Task.WhenAll(lines.Select(l => l.kind is null
+            ? Task.FromResult(RedisValue.Null)
+            : redis.HashGetAsync(l.kind.PendingHash(new Scope(application, l.line.ChatNumber)), l.line.Field)));
         var published = await redis.HashGetAsync(tries, due.Select(d => (RedisValue)d).ToArray());
 
         var stale = new List<string>();
         var spent = new List<string>();
-        var again = new List<(string Raw, OutboxEntry Entry, string Value)>();
+        var again = new List<(string Raw, Write Write)>();
         for (var i = 0; i < due.Count; i++)
         {
-            if (entries[i] is not { } entry || !values[i].HasValue || PendingStore.VersionOf(values[i]!) != entry.Version) stale.Add(due[i]);
+            var (line, kind) = lines[i];
+            if (kind is null || !values[i].HasValue || PendingValue.VersionOf(values[i]!) != line.Version) stale.Add(due[i]);
             else if ((int)published[i] >= Options.MaxTries) spent.Add(due[i]);
-            else again.Add((due[i], entry, values[i]!));
+            else again.Add((due[i], new Write(kind, new Scope(application, line.ChatNumber), PendingValue.StateOf(kind, values[i]!))));
         }
 
-        await Task.WhenAll(CommandsOf(application, again).Select(c => publisher.PublishAsync(c, ct)));
-        var now = PendingStore.Version(DateTime.UtcNow);
+        // The states as they are pending now; a chat's members travel with it, as they were accepted.
+        await Task.WhenAll(Kinds.CommandsFor(again.Select(a => a.Write).ToList()).Select(c => publisher.PublishAsync(c, ct)));
+        var now = Versions.Of(clock.GetUtcNow().UtcDateTime);
         var writes = new List<Task>();
-        foreach (var (raw, entry, _) in again)
+        foreach (var (raw, write) in again)
         {
-            LogRepublished(application, raw, (now - entry.Version) / 1_000_000);
+            LogRepublished(application, raw, (now - write.Version) / 1_000_000);
             writes.Add(redis.HashIncrementAsync(tries, raw));
             writes.Add(redis.SortedSetAddAsync(outbox, raw, now, SortedSetWhen.Exists)); // unless the worker released it meanwhile
         }
@@ -126,33 +129,6 @@ public sealed partial class OutboxSweeper(
         await RelistAsync(application);
         return new SweepResult(again.Count, stale.Count, spent.Count);
     }
-
-    /// <summary>Commands carrying the states as they are pending now; a chat's members travel together.</summary>
-    private static IEnumerable<Command> CommandsOf(long application, List<(string Raw, OutboxEntry Entry, string Value)> entries)
-    {
-        foreach (var (_, entry, value) in entries)
-        {
-            if (entry.Kind == PendingKind.Chat)
-            {
-                var chat = PendingStore.Parse<ChatState>(value).State;
-                yield return new ChatChanged(Guid.NewGuid(), ChangeOf(chat.CreatedAt, chat.UpdatedAt, chat.DeletedAt), chat);
-            }
-            else if (entry.Kind == PendingKind.Message)
-            {
-                var message = PendingStore.Parse<MessageState>(value).State;
-                yield return new MessageChanged(Guid.NewGuid(), ChangeOf(message.CreatedAt, message.UpdatedAt, message.DeletedAt), message);
-            }
-        }
-        foreach (var chat in entries.Where(e => e.Entry.Kind == PendingKind.Member).GroupBy(e => e.Entry.ChatNumber))
-            yield return new MembersChanged(Guid.NewGuid(), application, chat.Key, chat.Select(e => MemberStore.Parse(e.Value)).ToList());
-    }
-
-    private static Change ChangeOf(DateTime createdAt, DateTime updatedAt, DateTime? deletedAt) =>
-        deletedAt is not null ? Change.Deleted : updatedAt == createdAt ? Change.Created : Change.Updated;
-
-    private static RedisKey PendingSetOf(long application, OutboxEntry entry) => entry.Kind == PendingKind.Member
-        ? RedisKeys.PendingMembers(application, entry.ChatNumber)
-        : new PendingScope(application, entry.ChatNumber).Hash;
 
     /// <summary>The application is deleted (or was never created): nothing of it will be written, so nothing is owed.</summary>
     private async Task<SweepResult> ForgetAsync(long application)
@@ -184,7 +160,7 @@ public sealed partial class OutboxSweeper(
     private async Task<uint> QueuedCommandsAsync(CancellationToken ct)
     {
         await using var channel = await (await rabbit.GetAsync(ct)).CreateChannelAsync(cancellationToken: ct);
-        return (await channel.QueueDeclarePassiveAsync(Topology.Commands, ct)).MessageCount;
+        return (await channel.QueueDeclarePassiveAsync(QueueNames.Commands, ct)).MessageCount;
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

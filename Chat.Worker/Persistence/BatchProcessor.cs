@@ -1,13 +1,13 @@
 using System.Diagnostics;
+using Chat.Contracts;
 using Chat.Domain.Counts;
-using Chat.Domain.Members;
 using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
-using Chat.Domain.Redis;
+using Chat.Domain.Pipeline;
+using Chat.Domain.Resilience;
 using Chat.Worker.Search;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using StackExchange.Redis;
+using Polly;
 
 namespace Chat.Worker.Persistence;
 
@@ -16,10 +16,32 @@ namespace Chat.Worker.Persistence;
 /// waiting commands re-queued and failed ones dead-lettered (both confirmed by the broker), then the pending
 /// states in Redis released. Only after all of that may the caller ack.
 /// </summary>
-public sealed partial class BatchProcessor(
-    BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts, IDatabase redis,
-    IndexingPublisher indexing, MemberStore members, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+public sealed partial class BatchProcessor
 {
+    private readonly BatchWriter _writer;
+    private readonly Purger _purger;
+    private readonly CommandPublisher _publisher;
+    private readonly PendingStore _pending;
+    private readonly CountMarks _counts;
+    private readonly IndexingPublisher _indexing;
+    private readonly IOptions<WorkerOptions> _options;
+    private readonly ILogger<BatchProcessor> _log;
+
+    /// <summary>
+    /// MySQL unreachable: the batch stays unacknowledged and is written again with back-off, capped at 5 s: one waiting
+    /// worker costs MySQL nothing, and a longer cap only delays the catch-up.
+    /// </summary>
+    private readonly ResiliencePipeline _untilMySqlAnswers;
+
+    public BatchProcessor(BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts,
+        IndexingPublisher indexing, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+    {
+        (_writer, _purger, _publisher, _pending, _counts, _indexing, _options, _log) =
+            (writer, purger, publisher, pending, counts, indexing, options, log);
+        _untilMySqlAnswers = Retries.Forever(e => e is MySqlException m && IsTransient(m), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5),
+            (attempt, delay, e) => LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message));
+    }
+
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -27,7 +49,7 @@ public sealed partial class BatchProcessor(
             await DeadLetterAsync(malformed.Body, null, malformed.Problem!, ct);
 
         var deliveries = batch.Where(d => d.Command is not null).ToList();
-        var outcome = await WriteWithRetriesAsync(deliveries.Select(d => d.Command!).ToList(), ct);
+        var outcome = await WriteAsync(deliveries.Select(d => d.Command!).ToList(), ct);
         foreach (var (command, reason) in outcome.Rejected)
         {
             LogRejected(command.CommandId, reason);
@@ -37,59 +59,42 @@ public sealed partial class BatchProcessor(
         foreach (var command in outcome.Waiting)
             await WaitAsync(command, waits.GetValueOrDefault(command.CommandId), ct);
 
-        await purger.PurgeAsync(outcome.DeletedChatRows, outcome.DeletedApplications, ct);
+        await _purger.PurgeAsync(outcome.DeletedChatRows, outcome.DeletedApplications, ct);
         // Confirmed before the ack, so a crash here redelivers the batch and it is published again.
-        await indexing.PublishAsync(outcome, ct);
-        await ReleasePendingAsync(outcome);
+        await _indexing.PublishAsync(outcome, ct);
+        // What is persisted no longer needs its pending copy or outbox line, nor its cached rows.
+        await Task.WhenAll(outcome.Persisted.GroupBy(w => w.Scope.ApplicationId).Select(app => _pending.ReleaseAsync(app.ToList())));
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
-        await counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
-        if (log.IsEnabled(LogLevel.Debug))
-        {
-            var notWritten = outcome.Waiting.Select(c => c.CommandId).Concat(outcome.Rejected.Select(r => r.Command.CommandId)).ToHashSet();
-            LogFinished(string.Join(',', deliveries.Select(d => d.Command!.CommandId).Where(id => !notWritten.Contains(id))));
-        }
-        LogBatch(batch.Count, outcome.Chats.Count, outcome.Messages.Count, batch.Count(d => d.Redelivered),
+        await _counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
+        if (_log.IsEnabled(LogLevel.Debug))
+            LogFinished(string.Join(',', deliveries.Select(d => d.Command!).Where(c => !outcome.Holds(c)).Select(c => c.CommandId)));
+        LogBatch(batch.Count, outcome.Chats.Count(), outcome.Messages.Count(), batch.Count(d => d.Redelivered),
             outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
     }
 
     /// <summary>
-    /// MySQL unreachable: keep the batch (unacknowledged) and retry with back-off. Any other error: some command
-    /// in the batch cannot be written, so write them one by one and dead-letter only the ones that fail.
+    /// Retries while MySQL is unreachable. Any other MySQL error: some command in the batch cannot be written, so
+    /// write them one by one and dead-letter only the ones that fail.
     /// </summary>
-    private async Task<BatchOutcome> WriteWithRetriesAsync(IReadOnlyList<Command> commands, CancellationToken ct)
+    private async Task<BatchOutcome> WriteAsync(IReadOnlyList<Command> commands, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await writer.WriteAsync(commands, ct);
-            }
-            catch (MySqlException e) when (IsTransient(e))
-            {
-                // Capped at 5 s: one waiting worker costs MySQL nothing, and a longer cap only delays the catch-up.
-                var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.5 + Random.Shared.NextDouble() / 2));
-                LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message);
-                await Task.Delay(delay, ct);
-            }
-            catch (MySqlException e) when (commands.Count > 1)
-            {
-                LogSplitting(commands.Count, e.Message);
-                return await WriteOneByOneAsync(commands, ct);
-            }
-            catch (MySqlException e)
-            {
-                var outcome = new BatchOutcome();
-                outcome.Rejected.Add((commands[0], $"MySQL rejected the command: {e.Message}"));
-                return outcome;
-            }
+            return await _untilMySqlAnswers.ExecuteAsync(async token => await _writer.WriteAsync(commands, token), ct);
         }
-    }
-
-    private async Task<BatchOutcome> WriteOneByOneAsync(IReadOnlyList<Command> commands, CancellationToken ct)
-    {
-        var total = new BatchOutcome();
-        foreach (var command in commands) total.Add(await WriteWithRetriesAsync([command], ct));
-        return total;
+        catch (MySqlException e) when (commands.Count > 1)
+        {
+            LogSplitting(commands.Count, e.Message);
+            var total = new BatchOutcome();
+            foreach (var command in commands) total.Add(await WriteAsync([command], ct));
+            return total;
+        }
+        catch (MySqlException e)
+        {
+            var outcome = new BatchOutcome();
+            outcome.Reject(commands[0], $"MySQL rejected the command: {e.Message}");
+            return outcome;
+        }
     }
 
     // A connection that broke mid-statement ("Failed to read the result set" while MariaDB shut down) is as
@@ -98,36 +103,19 @@ public sealed partial class BatchProcessor(
         || e.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError
             or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
 
-    /// <summary>The message's chat is not persisted yet: send it round the retry queue instead of blocking the batch.</summary>
+    /// <summary>The command's chat is not persisted yet: send it round the retry queue instead of blocking the batch.</summary>
     private async Task WaitAsync(Command command, int waits, CancellationToken ct)
     {
-        if (waits >= options.Value.MaxWaits)
+        if (waits >= _options.Value.MaxWaits)
         {
             await DeadLetterAsync(CommandJson.Serialize(command), command.CommandId, "Its chat was never persisted.", ct);
             return;
         }
-        await publisher.PublishAsync(Topology.Retry, command, new Dictionary<string, object?> { [Delivery.WaitsHeader] = waits + 1 }, ct);
+        await _publisher.PublishAsync(QueueNames.Retry, command, new Dictionary<string, object?> { [Delivery.WaitsHeader] = waits + 1 }, ct);
     }
 
     private Task DeadLetterAsync(byte[] body, Guid? commandId, string reason, CancellationToken ct) =>
-        publisher.PublishAsync(Topology.Dead, body, commandId?.ToString(), new Dictionary<string, object?> { [Delivery.ReasonHeader] = reason }, ct);
-
-    /// <summary>What is persisted no longer needs its pending copy, nor its cached chat row (which may be stale or absent).</summary>
-    private async Task ReleasePendingAsync(BatchOutcome outcome)
-    {
-        var releases = new List<Task>();
-        foreach (var group in outcome.Chats.GroupBy(c => c.ApplicationId))
-            releases.Add(pending.RemoveIfUnchangedAsync(PendingScope.Chats(group.Key), group.Select(c => (c.Number, c.UpdatedAt))));
-        foreach (var group in outcome.Messages.Concat(outcome.Settled).GroupBy(m => (m.ApplicationId, m.ChatNumber)))
-            releases.Add(pending.RemoveIfUnchangedAsync(PendingScope.Messages(group.Key.ApplicationId, group.Key.ChatNumber),
-                group.Select(m => (m.Number, m.UpdatedAt))));
-        foreach (var group in outcome.Members.GroupBy(m => (m.ApplicationId, m.ChatNumber)))
-            releases.Add(members.ReleaseAsync(group.Key.ApplicationId, group.Key.ChatNumber, group.Select(m => m.Member)));
-        // One DEL per application: on a Redis Cluster only keys of one hash tag ({a:ID}) may share a command.
-        foreach (var group in outcome.Chats.GroupBy(c => c.ApplicationId))
-            releases.Add(redis.KeyDeleteAsync(group.Select(c => RedisKeys.Chat(c.ApplicationId, c.Number)).Distinct().ToArray()));
-        await Task.WhenAll(releases);
-    }
+        _publisher.PublishAsync(QueueNames.Dead, body, commandId?.ToString(), new Dictionary<string, object?> { [Delivery.ReasonHeader] = reason }, ct);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Batch of {Deliveries}: {Chats} chats and {Messages} messages written, {Redelivered} redelivered, {Waiting} waiting for their chat, {Rejected} dead-lettered, {Elapsed} ms")]

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Chat.Domain;
 using Chat.Domain.Messaging;
 using Chat.Worker.Queueing;
@@ -12,7 +13,7 @@ public sealed class CommandConsumer(
     BatchProcessor processor, IOptions<ConnectionStringsOptions> connectionStrings, IOptions<WorkerOptions> options,
     IOptions<MessagingOptions> messaging, ILogger<CommandConsumer> log) : BatchingConsumer<Delivery>(connectionStrings, log)
 {
-    protected override string Queue => Topology.Commands;
+    protected override string Queue => QueueNames.Commands;
     protected override ushort Prefetch => options.Value.Prefetch;
     protected override int BatchWeight => options.Value.BatchSize;
     protected override TimeSpan BatchWindow => options.Value.BatchWindow;

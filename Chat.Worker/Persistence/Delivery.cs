@@ -1,4 +1,4 @@
-using Chat.Domain.Messaging;
+using Chat.Contracts;
 using Chat.Worker.Queueing;
 
 namespace Chat.Worker.Persistence;

@@ -1,3 +1,5 @@
+using Chat.Contracts;
+using Chat.Domain.Data;
 using MySqlConnector;
 
 namespace Chat.Worker.Persistence;

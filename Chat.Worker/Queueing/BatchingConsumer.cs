@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Chat.Domain;
 using Chat.Domain.Messaging;
+using Chat.Domain.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -42,26 +45,35 @@ public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> con
     /// <summary>Returns once the whole batch is safe to acknowledge.</summary>
     protected abstract Task HandleAsync(IReadOnlyList<T> batch, CancellationToken ct);
 
-    private bool _consuming;
+    /// <summary>A session that consumed at least this long ended by a passing fault: the back-off starts over.</summary>
+    private static readonly TimeSpan HealthySession = TimeSpan.FromSeconds(10);
+
+    private ResiliencePipeline? _restarts;
+
+    /// <summary>
+    /// Any failure (the broker away, a batch that could not be handled) tears the session down and starts a new one
+    /// after a back-off that grows from 1 s to 10 s while starting keeps failing.
+    /// </summary>
+    private ResiliencePipeline Restarts => _restarts ??= Retries.Forever(_ => true,
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), (_, delay, e) => ConsumerLog.Restarting(log, Queue, delay.TotalSeconds, e.Message));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var attempt = 0;
         while (!stoppingToken.IsCancellationRequested)
+            await Restarts.ExecuteAsync(SessionAsync, stoppingToken);
+    }
+
+    /// <summary>Throws when the session fails, unless it was a healthy one: then the next starts at once, with a fresh back-off.</summary>
+    private async ValueTask SessionAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        try
         {
-            _consuming = false;
-            try
-            {
-                await ConsumeAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The back-off grows while starting keeps failing; a session that got to consume starts it over.
-                attempt = _consuming ? 1 : attempt + 1;
-                var seconds = Math.Min(attempt, 10);
-                ConsumerLog.Restarting(log, Queue, seconds, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(seconds), stoppingToken);
-            }
+            await ConsumeAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && clock.Elapsed >= HealthySession)
+        {
+            ConsumerLog.Restarting(log, Queue, 0, e.Message);
         }
     }
 
@@ -89,7 +101,6 @@ public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> con
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
-        _consuming = true;
         ConsumerLog.Consuming(log, Queue, Prefetch, BatchWeight);
 
         while (true)
@@ -130,6 +141,6 @@ internal static partial class ConsumerLog
     public static partial void Consuming(ILogger log, string queue, ushort prefetch, int batchWeight);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Consumer of {Queue} stopped (broker connection lost or unavailable, or a batch failed); starting over in {Seconds} s: {Reason}")]
-    public static partial void Restarting(ILogger log, string queue, int seconds, string reason);
+        Message = "Consumer of {Queue} stopped (broker connection lost or unavailable, or a batch failed); starting over in {Seconds:0.#} s: {Reason}")]
+    public static partial void Restarting(ILogger log, string queue, double seconds, string reason);
 }

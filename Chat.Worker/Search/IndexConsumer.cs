@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Diagnostics;
 using Chat.Domain;
 using Chat.Domain.Messaging;

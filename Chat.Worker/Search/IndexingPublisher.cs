@@ -1,5 +1,5 @@
 using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
+using Chat.Domain.Pipeline;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
@@ -36,7 +36,7 @@ public sealed class IndexingPublisher(
         foreach (var message in outcome.Messages)
         {
             var chatKey = SearchKeys.Chat(message.ApplicationId, message.ChatNumber);
-            var version = PendingStore.Version(message.UpdatedAt);
+            var version = Versions.Of(message.UpdatedAt);
             commands.Add(message.DeletedAt is null
                 ? new IndexMessage(new MessageDocument(chatKey, SearchKeys.Application(message.ApplicationId), message.Number,
                     message.Body, new DateTimeOffset(DateTime.SpecifyKind(message.CreatedAt, DateTimeKind.Utc))), version)

@@ -1,5 +1,5 @@
+using Chat.Contracts;
 using System.Diagnostics;
-using Chat.Domain.Messaging;
 using RabbitMQ.Client;
 
 namespace Chat.Bench;
@@ -32,7 +32,7 @@ public sealed class Broker(Settings settings) : IAsyncDisposable
     public async Task WaitDrainedAsync(TimeSpan? limit = null)
     {
         var clock = Stopwatch.StartNew();
-        while (await ReadyAsync(Topology.Commands) > 0)
+        while (await ReadyAsync(QueueNames.Commands) > 0)
         {
             if (clock.Elapsed > (limit ?? TimeSpan.FromSeconds(120))) throw new TimeoutException("chat.commands did not drain");
             await Task.Delay(200);
@@ -65,7 +65,7 @@ public sealed class Broker(Settings settings) : IAsyncDisposable
                 {
                     Persistent = true, MessageId = command.CommandId.ToString(), ContentType = "application/json",
                 };
-                await channels[n % channels.Length].BasicPublishAsync(Topology.Commands, "", false, properties, CommandJson.Serialize(command), ct);
+                await channels[n % channels.Length].BasicPublishAsync(QueueNames.Commands, "", false, properties, CommandJson.Serialize(command), ct);
             });
             return clock.Elapsed.TotalSeconds;
         }

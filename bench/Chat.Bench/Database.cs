@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Chat.Domain.Applications;
-using Chat.Domain.Numbers;
+using Chat.Contracts;
 using MySqlConnector;
 
 namespace Chat.Bench;
@@ -53,7 +52,7 @@ public sealed class Database(Settings settings)
             await ExecuteAsync($"INSERT INTO chats (application_id, number, uid, name, messages_count, created_at, updated_at) VALUES {string.Join(",", rows)}");
         }
         // Numbers the API must never hand out again (docs/decisions/0003).
-        await ExecuteAsync("INSERT INTO number_blocks (scope, reserved_up_to) VALUES (@scope, @upTo)", ("@scope", NumberAllocator.ChatScope(id)), ("@upTo", chats));
+        await ExecuteAsync("INSERT INTO number_blocks (scope, reserved_up_to) VALUES (@scope, @upTo)", ("@scope", NumberScopes.Chats(id)), ("@upTo", chats));
         return (id, token);
     }
 
@@ -111,7 +110,7 @@ public sealed class Database(Settings settings)
             }
         }
         await FlushAsync();
-        var blocks = chats.Select(c => $"('{NumberAllocator.MessageScope(applicationId, c.Number)}',{perChat})");
+        var blocks = chats.Select(c => $"('{NumberScopes.Messages(applicationId, c.Number)}',{perChat})");
         foreach (var chunk in blocks.Chunk(2000))
             await ExecuteAsync($"INSERT INTO number_blocks (scope, reserved_up_to) VALUES {string.Join(",", chunk)}");
     }

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Diagnostics;
 
 namespace Chat.Bench;
@@ -68,7 +69,7 @@ public static class DrainBench
         // From the first rows on, like the rate: the worker's start-up (JIT, connections) is not counted.
         var before = cpu.Start(bench.Cpu);
         var firstCount = await bench.Db.CountMessagesAsync(chat.Row);
-        while (await bench.Broker.ReadyAsync(Chat.Domain.Messaging.Topology.Commands) > 0) await Task.Delay(100);
+        while (await bench.Broker.ReadyAsync(QueueNames.Commands) > 0) await Task.Delay(100);
         while (true)
         {
             var count = await bench.Db.CountMessagesAsync(chat.Row);

@@ -1,4 +1,4 @@
-using Chat.Domain.Data;
+using MySqlConnector;
 
 namespace Chat.Bench;
 
@@ -26,7 +26,8 @@ public sealed record Settings(
     public static Settings FromEnvironment() => new(
         Environment.GetEnvironmentVariable("BENCH_API") ?? "http://127.0.0.1:8080",
         Environment.GetEnvironmentVariable("BENCH_SERVER") ?? "http://127.0.0.1:8081",
-        DatabaseSetup.ConnectionString(Required("ConnectionStrings__MySql")),
+        // Guids as binary(16), as the product stores them.
+        new MySqlConnectionStringBuilder(Required("ConnectionStrings__MySql")) { GuidFormat = MySqlGuidFormat.Binary16 }.ConnectionString,
         Required("ConnectionStrings__RabbitMq"),
         Required("BENCH_RUN_DIR"),
         Environment.GetEnvironmentVariable("BENCH_OUTPUT"),

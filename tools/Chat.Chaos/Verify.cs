@@ -1,8 +1,7 @@
+using Chat.Contracts;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Chat.Domain.Messaging;
-using Chat.Domain.Pending;
 using MySqlConnector;
 using RabbitMQ.Client;
 
@@ -103,14 +102,14 @@ public static class Verify
         // What the outbox sweeper made good (docs/decisions/0009), and whether it had to.
         var workerLines = Directory.GetFiles(outDir, "worker*.log").SelectMany(File.ReadLines).ToList();
         var republished = workerLines.Select(line => Regex.Match(line, @"Outbox: re-published (\S+) of application (\d+),")).Where(m => m.Success)
-            .Select(m => (Entry: OutboxEntry.Parse(m.Groups[1].Value)!, App: long.Parse(m.Groups[2].Value))).ToList();
+            .Select(m => (Entry: OutboxLine.Parse(m.Groups[1].Value)!, App: long.Parse(m.Groups[2].Value))).ToList();
         var givenUp = workerLines.Count(line => line.Contains("Outbox: gave up on"));
         var trace = lost.Count == 0 && republished.Count == 0 ? null : new CommandTrace(outDir);
         var why = republished.Distinct().Select(r => (r.Entry, r.App, Why: trace!.DescribeRepublished(r.App, r.Entry))).ToList();
         table.Add("re-published from the outbox", $"{why.Count}",
             string.Join("; ", why.GroupBy(w => w.Why.Split(':')[0]).Select(g => $"{g.Count()} {g.Key}")));
         foreach (var (entry, app, reason) in why.Where(w => w.Why.StartsWith("lost")).Take(10))
-            table.Add($"  made good: app {app} {entry.Kind.ToString().ToLowerInvariant()} {(entry.ChatNumber > 0 ? $"{entry.ChatNumber}/" : "")}{entry.Field}", "", reason);
+            table.Add($"  made good: app {app} {entry}", "", reason);
         table.Add("given up by the outbox", $"{givenUp}", "accepted states never persisted", Judge(givenUp == 0));
 
         // The evidence for every loss: what the client was told, what the row holds instead.
@@ -162,8 +161,7 @@ public static class Verify
     /// <summary>Reads every entry of the dead-letter queue without removing it (the channel closes unacknowledged).</summary>
     private static async Task<List<DeadLetter>> DeadLettersAsync(string uri)
     {
-        var broker = BrokerAddress.Parse(uri);
-        await using var connection = await broker.ConnectAsync(broker.Factory("chaos verify"));
+        await using var connection = await new ConnectionFactory { Uri = new Uri(uri) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var found = new List<DeadLetter>();
         try

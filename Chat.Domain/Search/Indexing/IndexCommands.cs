@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chat.Domain.Messaging;

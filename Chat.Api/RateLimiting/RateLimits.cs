@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using System.ComponentModel.DataAnnotations;
+using Chat.Contracts;
+using Chat.Domain;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Api.RateLimiting;
+
+/// <summary>
+/// The <c>RateLimit</c> section: a token bucket per application token, in each API replica. A token stands for a
+/// customer's whole application (all its users), so the defaults are generous; they stop one tenant from
+/// starving the others, not a chatty user.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimit";
+
+    /// <summary>Sustained requests per second per token. The bucket refills every 100 ms, so above 10 in steps of 10.</summary>
+    [Range(1, 1_000_000)]
+    public int PermitsPerSecond { get; set; } = 1000;
+
+    /// <summary>Requests a token may send at once after a quiet spell (the bucket's size).</summary>
+    [Range(1, 10_000_000)]
+    public int Burst { get; set; } = 2000;
+}
+
+/// <summary>
+/// Limits requests per application token, taken from the route (<c>{token}</c>), never per client address:
+/// behind nginx every client has the proxy's address. Over the limit: 429 with <c>Retry-After</c> and a problem
+/// body (ASP.NET's default would be a bare 503). Routes without a token (creating an application, health,
+/// admin) are not limited here.
+/// </summary>
+public static class RateLimits
+{
+    private const string MalformedTokens = "(malformed)";
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(PartitionByToken);
+            limiter.OnRejected = RejectAsync;
+        });
+        return builder;
+    }
+
+    /// <summary>After routing (which WebApplication adds first), so the route's token is known.</summary>
+    public static void UseRateLimits(this IApplicationBuilder app) => app.UseRateLimiter();
+
+    private static RateLimitPartition<string> PartitionByToken(HttpContext http)
+    {
+        if (http.GetRouteValue("token") is not string token) return RateLimitPartition.GetNoLimiter("");
+        var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        // Strings that cannot be tokens share one bucket, so made-up values cannot grow the partitions without bound.
+        var key = ApplicationToken.IsWellFormed(token) ? token : MalformedTokens;
+        return RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(options));
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(RateLimitOptions options)
+    {
+        // Refilled by the partitioned limiter's own 100 ms timer (no timer per token): below 10/s one token
+        // per 1/rate seconds, above it rate/10 tokens per tick.
+        var perTick = Math.Max(1, options.PermitsPerSecond / 10);
+        var period = options.PermitsPerSecond >= 10 ? Tick : TimeSpan.FromSeconds(1.0 / options.PermitsPerSecond);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Burst,
+            TokensPerPeriod = perTick,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        };
+    }
+
+    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
+    {
+        var http = context.HttpContext;
+        var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+            detail: $"This application is sending requests faster than its limit; retry in {seconds} s.").ExecuteAsync(http);
+    }
+}

@@ -1,0 +1,15 @@
+using Chat.Contracts;
+
+namespace Chat.Api.Shared;
+
+/// <summary>
+/// The real-time events the write endpoints raise once the broker confirmed their write (the Realtime feature sends
+/// them to the chat's hub connections, on every replica). Best effort: a lost event never fails the write.
+/// </summary>
+public interface IChatEvents
+{
+    Task MessageCreatedAsync(long applicationId, int chatNumber, MessageResponse message);
+    Task MessageUpdatedAsync(long applicationId, int chatNumber, MessageResponse message);
+    Task MessageDeletedAsync(long applicationId, int chatNumber, int number);
+    Task ReceiptUpdatedAsync(long applicationId, int chatNumber, MemberState member);
+}

@@ -1,0 +1,62 @@
+namespace Chat.Contracts;
+
+/// <summary>
+/// What a command must hold before the worker may apply it. JSON that parses is not yet a command: a missing
+/// object, number or timestamp would throw inside a batch (and, redelivered, take the whole batch down with it)
+/// or write a row no client can ever address. The API never publishes such a command; anything else that
+/// reaches the queue is checked here and dead-lettered with the reason.
+/// </summary>
+public static class CommandValidation
+{
+    /// <returns>Why the command cannot be applied, or null when it can.</returns>
+    public static string? ProblemOf(Command command)
+    {
+        if (command.CommandId == Guid.Empty) return "command_id is missing.";
+        return command switch
+        {
+            ChatChanged { Chat: null } => "chat is missing.",
+            ChatChanged { Chat: var chat, Members: var members } => ProblemOf(chat) ?? members?.Select(ProblemOf).FirstOrDefault(p => p is not null),
+            MessageChanged { Message: null } => "message is missing.",
+            MessageChanged { Message: var message } => ProblemOf(message),
+            MembersChanged { ApplicationId: < 1 } => "application_id must be positive.",
+            MembersChanged { ChatNumber: < 1 } => "chat_number must be positive.",
+            MembersChanged { Members: null } => "members is missing.",
+            MembersChanged { Members: var members } => members.Select(ProblemOf).FirstOrDefault(p => p is not null),
+            ApplicationDeleted { ApplicationId: < 1 } => "application_id must be positive.",
+            ApplicationDeleted => null,
+            _ => $"Unknown command {command.GetType().Name}.",
+        };
+    }
+
+    private static string? ProblemOf(ChatState chat) =>
+        chat.ApplicationId < 1 ? "chat.application_id must be positive."
+        : chat.Number < 1 ? "chat.number must be positive."
+        : chat.Uid == Guid.Empty ? "chat.uid is missing."
+        : chat.Name?.Length > Limits.MaxNameLength ? $"chat.name is longer than {Limits.MaxNameLength} characters."
+        : TimesProblem("chat", chat.CreatedAt, chat.UpdatedAt, chat.DeletedAt);
+
+    private static string? ProblemOf(MessageState message) =>
+        message.ApplicationId < 1 ? "message.application_id must be positive."
+        : message.ChatNumber < 1 ? "message.chat_number must be positive."
+        : message.Number < 1 ? "message.number must be positive."
+        : message.Uid == Guid.Empty ? "message.uid is missing."
+        : message.Body is null ? "message.body is missing."
+        : message.Body.Length > Limits.MaxBodyLength ? $"message.body is longer than {Limits.MaxBodyLength} characters."
+        : message.Sender?.Length > Limits.MaxUserIdLength ? "message.sender is too long."
+        : TimesProblem("message", message.CreatedAt, message.UpdatedAt, message.DeletedAt);
+
+    private static string? ProblemOf(MemberState? member) =>
+        member is null ? "a member is missing."
+        : string.IsNullOrEmpty(member.UserId) || member.UserId.Length > Limits.MaxUserIdLength ? "member.user_id must have 1 to 64 characters."
+        : member.DeliveredUpTo < 0 || member.ReadUpTo < 0 ? "member cursors must not be negative."
+        // Only presence of the times: a member who rejoins has a newer joined_at than older states' updated_at.
+        : member.JoinedAt == default || member.UpdatedAt == default ? "member times are missing."
+        : null;
+
+    private static string? TimesProblem(string what, DateTime createdAt, DateTime updatedAt, DateTime? deletedAt) =>
+        createdAt == default ? $"{what}.created_at is missing."
+        : updatedAt == default ? $"{what}.updated_at is missing."
+        : updatedAt < createdAt ? $"{what}.updated_at is before its created_at."
+        : deletedAt < createdAt ? $"{what}.deleted_at is before its created_at."
+        : null;
+}

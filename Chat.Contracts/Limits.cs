@@ -1,0 +1,19 @@
+namespace Chat.Contracts;
+
+/// <summary>
+/// The sizes the API validates, the worker re-checks and the schema stores: each defined once, here.
+/// </summary>
+public static class Limits
+{
+    /// <summary>Application and chat names, after trimming.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>A message body, in characters (<c>messages.body</c> is <c>text</c>).</summary>
+    public const int MaxBodyLength = 10_000;
+
+    /// <summary>The client app's own user ids (<c>chat_members.user_id</c>, <c>messages.sender</c>).</summary>
+    public const int MaxUserIdLength = 64;
+
+    /// <summary>Search text (<c>q</c>).</summary>
+    public const int MaxQueryLength = 200;
+}

@@ -1,0 +1,8 @@
+namespace Chat.Contracts;
+
+/// <summary>The durable names of numbering scopes in <c>number_blocks</c> (docs/decisions/0003).</summary>
+public static class NumberScopes
+{
+    public static string Chats(long applicationId) => $"chats:{applicationId}";
+    public static string Messages(long applicationId, int chatNumber) => $"messages:{applicationId}:{chatNumber}";
+}

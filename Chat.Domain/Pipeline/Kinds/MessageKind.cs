@@ -1,0 +1,40 @@
+using System.Globalization;
+using Chat.Contracts;
+using Chat.Domain.Data;
+
+namespace Chat.Domain.Pipeline;
+
+/// <summary>A message: pending per chat by number; a deletion is final; a number under another uid is a collision.</summary>
+public sealed class MessageKind : WriteKind<MessageState>
+{
+    public override char Code => 'm';
+    public override bool HiddenIsFinal => true;
+
+    public Write Write(MessageState message, MessageState? basedOn = null) =>
+        Write(new Scope(message.ApplicationId, message.ChatNumber), message, basedOn);
+
+    public override string PendingHash(Scope scope) => RedisKeys.PendingMessages(scope.ApplicationId, scope.ChatNumber);
+    public override string FieldOf(MessageState message) => message.Number.ToString(CultureInfo.InvariantCulture);
+    public override DateTime VersionOf(MessageState message) => message.UpdatedAt;
+    public override MessageState WithVersion(MessageState message, DateTime version) => message with { UpdatedAt = version };
+    public override bool Hides(MessageState message) => message.DeletedAt is not null;
+
+    public override IEnumerable<PendingView> ViewsOf(Scope scope, MessageState message) =>
+        [new(PendingHash(scope), FieldOf(message), message.Number)];
+
+    public override Task<IReadOnlyList<(Persisting Write, string Reason)>> CollisionsAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct) =>
+        Collisions.FindAsync(sql, "messages", "chat_id", writes,
+            w => (w.ChatRow, w.Write.StateAs<MessageState>().Number), w => w.Write.StateAs<MessageState>().Uid,
+            w => $"Message number {w.Write.StateAs<MessageState>().Number} of chat {w.Write.Scope.ChatNumber} already belongs to another message (numbering collision).",
+            ct);
+
+    public override Task UpsertAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct) => sql.UpsertAsync(
+        "INSERT INTO messages (chat_id, number, uid, body, sender, sent_at, created_at, updated_at, deleted_at)",
+        writes.Select(w => (w.ChatRow, Message: w.Write.StateAs<MessageState>())).Select(w => new object?[]
+            { w.ChatRow, w.Message.Number, w.Message.Uid, w.Message.Body, w.Message.Sender, w.Message.SentAt, w.Message.CreatedAt, w.Message.UpdatedAt, w.Message.DeletedAt }),
+        $"""
+        body = IF({Collisions.NewerAndLive}, VALUES(body), body),
+        updated_at = IF({Collisions.NewerAndLive}, VALUES(updated_at), updated_at),
+        deleted_at = COALESCE(deleted_at, VALUES(deleted_at))
+        """, ct);
+}
