@@ -2,17 +2,17 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Chat.Domain.Search;
 using Chat.Tests.Infrastructure;
+using Chat.Tests.Search;
 using MySqlConnector;
 
-namespace Chat.Tests.Search;
+namespace Chat.Measurements;
 
 /// <summary>
-/// Not a test: the numbers behind the README's search section. How long after its 201 a message is persisted
+/// The numbers behind the README's search section (bench/search-lag). How long after its 201 a message is persisted
 /// (the database provider reads pending states too, so for it this only moves the work from Redis to MySQL) and
 /// handed to Elasticsearch in a bulk request (the in-memory stand-in; a real cluster adds its refresh interval,
 /// 1 s by default); and what a database-provider search costs on a large chat.
 /// </summary>
-[Explicit("measurement, not a test: numbers for the README"), Category("Benchmark")]
 public sealed class SearchLagMeasurement
 {
     [Test]
@@ -45,7 +45,7 @@ public sealed class SearchLagMeasurement
                 accepted[number] = clock.Elapsed.TotalMilliseconds;
             }
         }));
-        await using var connection = new MySqlConnection(TestServices.MySql);
+        await using var connection = new MySqlConnection(MeasuredDatabase.MySql);
         await connection.OpenAsync();
         while (persisted.Count < messages + 1 || indexed.Count < messages + 1)
         {
