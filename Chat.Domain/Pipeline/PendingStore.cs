@@ -42,11 +42,10 @@ public sealed class PendingStore(IDatabase redis)
             w.Event is null ? "" : PendingValue.Of(Kinds.FeedEvent.Write(Kinds.FeedEvent.EventOf(w))),
             new OutboxLine(Kinds.FeedEvent.Code, w.Version, 0, "").ToString(),
         })));
-        var put = Accept.RunAsync(redis, keys, args);
-        // Sent right after the script on the same connection, so the sweeper never sees a line without its application.
-        var listed = ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
-        var results = (RedisResult[])(await put)!;
-        await listed;
+        var results = (RedisResult[])(await Accept.RunAsync(redis, keys, args))!;
+        // Listed only after the script: on a Redis Cluster the list is on another node, and a listing that overtook its
+        // line could be undone by a sweep in between, leaving the line unlisted (docs/decisions/0013).
+        await ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
         if (results.Length == 1 && results[0].Resp2Type == ResultType.Integer) return null;
         return writes.Select((w, i) => (RedisResult[])results[i]!)
             .Select((r, i) => (int)r[0] == 1 ? new Put(writes[i] with { Seq = (long)r[2] }, true, (string)r[1]!) : new Put(writes[i], false, (string)r[1]!))
@@ -113,7 +112,11 @@ public sealed class PendingStore(IDatabase redis)
         return items;
     }
 
-    /// <summary>Names an application among those whose outbox the sweeper looks at; its score only ever moves down here.</summary>
+    /// <summary>
+    /// Names an application among those whose outbox the sweeper looks at; its score only ever moves down here. Called
+    /// once the line is in the outbox: on a Redis Cluster the list and the outbox live on different nodes, and a listing
+    /// that overtook its line could be undone by the sweeper's relisting before the line arrived.
+    /// </summary>
     public static Task ListInOutboxAsync(IDatabaseAsync redis, long applicationId, long version) =>
         redis.SortedSetAddAsync(RedisKeys.OutboxApplications, applicationId, version, SortedSetWhen.LessThan);
 

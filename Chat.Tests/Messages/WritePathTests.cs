@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chat.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Chat.Tests.Messages;
 
