@@ -16,7 +16,7 @@ namespace Chat.Contracts;
 [JsonDerivedType(typeof(FeedEventsRecorded), "feed-events")]
 public abstract record Command(Guid CommandId)
 {
-    /// <summary>The change-feed entries of the states this command carries (docs/decisions/0014), written with them.</summary>
+    /// <summary>The change-feed entries of the states this command carries (docs/decisions/0015), written with them.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<FeedEvent>? Events { get; init; }
 }
@@ -58,7 +58,7 @@ public sealed record MemberState(
     string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo, DateTime? RevisedAt = null);
 
 /// <summary>
-/// One entry of an application's change feed (docs/decisions/0014): the change of one thing, at its position
+/// One entry of an application's change feed (docs/decisions/0015): the change of one thing, at its position
 /// <paramref name="Seq"/> (dense per application, assigned when the change was accepted).
 /// </summary>
 /// <param name="Type">chat.created|updated|deleted, message.created|updated|deleted, member.added|removed, receipt.updated;

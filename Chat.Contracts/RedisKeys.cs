@@ -33,7 +33,7 @@ public static class RedisKeys
     public static string PendingFeed(long applicationId) => $"{App(applicationId)}:pending-feed";
     public static string PendingIndex(string pendingHash) => $"{pendingHash}:idx";
 
-    /// <summary>The application's change-feed positions: a block reserved durably, as for numbers (docs/decisions/0014).</summary>
+    /// <summary>The application's change-feed positions: a block reserved durably, as for numbers (docs/decisions/0015).</summary>
     public static string FeedSeq(long applicationId) => $"{App(applicationId)}:feed-seq";
 
     public static string Distinct(long applicationId, string distinctKey) => $"{App(applicationId)}:distinct:{distinctKey}";

@@ -4,7 +4,7 @@ namespace Chat.Api.Feed;
 
 /// <summary>
 /// <c>GET /applications/{token}/events?after=&amp;limit=</c>: every change of the application in feed order, resumable from
-/// any position (docs/decisions/0014). A page never holds a position while an earlier one is accepted but not readable yet.
+/// any position (docs/decisions/0015). A page never holds a position while an earlier one is accepted but not readable yet.
 /// </summary>
 public static class EventsApi
 {

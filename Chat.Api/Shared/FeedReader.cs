@@ -14,7 +14,7 @@ public sealed record FeedItem(long Seq, string Type, DateTime At, int Chat,
     object? Data);
 
 /// <summary>
-/// Reads an application's change feed (docs/decisions/0014): pending entries from Redis merged over the persisted rows,
+/// Reads an application's change feed (docs/decisions/0015): pending entries from Redis merged over the persisted rows,
 /// in position order, never past a position that is not readable yet.
 /// </summary>
 public sealed class FeedReader(PendingStore pending, MySqlDataSource database, Rosters rosters, LastMessageNumbers lastNumbers,

@@ -6,7 +6,7 @@ namespace Chat.Api.Shared;
 /// The real-time events the write endpoints raise once the broker confirmed their write (the Realtime feature sends
 /// them to the chat's hub connections, on every replica). Best effort: a lost event never fails the write.
 /// </summary>
-/// <remarks>Each carries the change-feed position of its write (docs/decisions/0014).</remarks>
+/// <remarks>Each carries the change-feed position of its write (docs/decisions/0015).</remarks>
 public interface IChatEvents
 {
     Task MessageCreatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message);

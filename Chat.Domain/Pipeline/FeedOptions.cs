@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Chat.Domain.Pipeline;
 
-/// <summary>The <c>Feed</c> section (docs/decisions/0014).</summary>
+/// <summary>The <c>Feed</c> section (docs/decisions/0015).</summary>
 public sealed class FeedOptions
 {
     public const string Section = "Feed";

@@ -7,7 +7,7 @@ using Polly;
 namespace Chat.Domain.Pipeline;
 
 /// <summary>
-/// Positions in an application's change feed (docs/decisions/0014). accept.lua hands them out, with the changes they
+/// Positions in an application's change feed (docs/decisions/0015). accept.lua hands them out, with the changes they
 /// record, from a block reserved durably as numbers are (docs/decisions/0003), so a position is never handed out twice
 /// even when Redis loses its data. A block reserved because Redis held none of its current run starts a new epoch:
 /// positions before it that were never handed out stay gaps, and readers learn from the epoch that a gap may be real.

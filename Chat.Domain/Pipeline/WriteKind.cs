@@ -40,7 +40,7 @@ public abstract class WriteKind
     /// <summary>A pending state as read back from the field it is kept under (a feed entry's position is its field).</summary>
     public virtual object Restore(string field, object state) => state;
 
-    /// <summary>The change-feed entry type of a new state (docs/decisions/0014), or null for a kind that has none.</summary>
+    /// <summary>The change-feed entry type of a new state (docs/decisions/0015), or null for a kind that has none.</summary>
     public abstract string? EventTypeOf(object state, object? basedOn);
 
     /// <summary>What a change-feed entry of the state is about: its chat, and the message number or user it names.</summary>

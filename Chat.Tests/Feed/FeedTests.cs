@@ -13,7 +13,7 @@ using MySqlConnector;
 namespace Chat.Tests.Feed;
 
 /// <summary>
-/// The change feed (docs/decisions/0014): every change of an application gets a position at acceptance, and a reader that
+/// The change feed (docs/decisions/0015): every change of an application gets a position at acceptance, and a reader that
 /// follows <c>next</c> sees every change exactly once, in order, never past one that is not readable yet.
 /// </summary>
 public sealed class FeedTests : TwoApiHosts

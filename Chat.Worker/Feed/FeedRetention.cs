@@ -8,7 +8,7 @@ using MySqlConnector;
 namespace Chat.Worker.Feed;
 
 /// <summary>
-/// Keeps the feed table's daily partitions (docs/decisions/0014): a week of empty ones ahead, split off the catch-all
+/// Keeps the feed table's daily partitions (docs/decisions/0015): a week of empty ones ahead, split off the catch-all
 /// <c>p_future</c> before rows reach them, and days older than <see cref="FeedOptions.Retention"/> dropped whole (no row
 /// by row delete) after noting, per application, the last position they held: an older position is then a 410.
 /// Hourly and at worker start; idempotent, and one run at a time across workers.

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Chat.Domain.Data.Migrations
 {
     /// <summary>
-    /// The change feed (docs/decisions/0014): one row per position of an application's feed, partitioned by day so that
+    /// The change feed (docs/decisions/0015): one row per position of an application's feed, partitioned by day so that
     /// retention drops whole partitions (the worker's FeedRetention keeps a week of daily partitions ahead); the epochs
     /// that started when Redis lost its data; and, per application, the last position retention dropped. Raw SQL: EF has
     /// no model of partitions, and only raw SQL reads and writes these tables. Valid on MySQL 8 and MariaDB 10.11.

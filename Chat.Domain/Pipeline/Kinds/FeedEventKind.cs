@@ -6,7 +6,7 @@ using Chat.Domain.Data;
 namespace Chat.Domain.Pipeline;
 
 /// <summary>
-/// An entry of an application's change feed (docs/decisions/0014): pending per application by position until the
+/// An entry of an application's change feed (docs/decisions/0015): pending per application by position until the
 /// worker wrote it in the same transaction as its change. Its position is assigned by accept.lua when its change is
 /// accepted; a change the broker refused leaves a void in its place, which a real entry always replaces.
 /// </summary>

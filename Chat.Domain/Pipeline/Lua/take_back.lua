@@ -2,7 +2,7 @@
 -- stored, puts back what that state replaced (an accepted state must not vanish because a later change of it
 -- failed), or removes it. A newer state stays. The refused versions leave the outbox either way: no command of them
 -- exists. Each refused state's feed position becomes a void, listed in the outbox in its place, so the feed keeps
--- no hole there once the void is written (docs/decisions/0014).
+-- no hole there once the void is written (docs/decisions/0015).
 -- KEYS: as accept.lua. ARGV: per state: version, what it replaced ('' for nothing), outbox line, feed position (0 for
 --       none), the void's value and outbox line, the feed entry's outbox line, view count, then its views.
 local k, a = 5, 1
