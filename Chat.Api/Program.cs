@@ -1,6 +1,7 @@
 using Chat.Api.Admin;
 using Chat.Api.Applications;
 using Chat.Api.Chats;
+using Chat.Api.Feed;
 using Chat.Api.Health;
 using Chat.Api.RateLimiting;
 using Chat.Api.Members;
@@ -36,6 +37,7 @@ app.MapChats();
 app.MapMessages();
 app.MapMessageSearch();
 app.MapMembers();
+app.MapEvents();
 app.MapRealtime();
 app.MapAdminJobs();
 app.Run();

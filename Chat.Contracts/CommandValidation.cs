@@ -12,6 +12,7 @@ public static class CommandValidation
     public static string? ProblemOf(Command command)
     {
         if (command.CommandId == Guid.Empty) return "command_id is missing.";
+        if (command.Events?.Select(ProblemOf).FirstOrDefault(p => p is not null) is { } eventProblem) return eventProblem;
         return command switch
         {
             ChatChanged { Chat: null } => "chat is missing.",
@@ -24,9 +25,19 @@ public static class CommandValidation
             MembersChanged { Members: var members } => members.Select(ProblemOf).FirstOrDefault(p => p is not null),
             ApplicationDeleted { ApplicationId: < 1 } => "application_id must be positive.",
             ApplicationDeleted => null,
+            FeedEventsRecorded { Events: null or { Count: 0 } } => "events are missing.",
+            FeedEventsRecorded => null,
             _ => $"Unknown command {command.GetType().Name}.",
         };
     }
+
+    private static string? ProblemOf(FeedEvent? e) =>
+        e is null ? "an event is missing."
+        : e.ApplicationId < 1 ? "event.application_id must be positive."
+        : e.Seq < 1 ? "event.seq must be positive."
+        : string.IsNullOrEmpty(e.Type) ? "event.type is missing."
+        : e.At == default || e.UpdatedAt == default ? "event times are missing."
+        : null;
 
     private static string? ProblemOf(ChatState chat) =>
         chat.ApplicationId < 1 ? "chat.application_id must be positive."

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Chat.Contracts;
@@ -12,7 +13,13 @@ namespace Chat.Contracts;
 [JsonDerivedType(typeof(MessageChanged), "message")]
 [JsonDerivedType(typeof(ApplicationDeleted), "application-deleted")]
 [JsonDerivedType(typeof(MembersChanged), "members")]
-public abstract record Command(Guid CommandId);
+[JsonDerivedType(typeof(FeedEventsRecorded), "feed-events")]
+public abstract record Command(Guid CommandId)
+{
+    /// <summary>The change-feed entries of the states this command carries (docs/decisions/0015), written with them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FeedEvent>? Events { get; init; }
+}
 
 public enum Change { Created, Updated, Deleted }
 
@@ -23,6 +30,9 @@ public sealed record MessageChanged(Guid CommandId, Change Change, MessageState 
 
 /// <summary>New states of members of one chat: added, removed, or their receipt cursors moved.</summary>
 public sealed record MembersChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<MemberState> Members) : Command(CommandId);
+
+/// <summary>Change-feed entries alone: re-published by the outbox sweeper, or a void that replaces a refused change's entry.</summary>
+public sealed record FeedEventsRecorded(Guid CommandId) : Command(CommandId);
 
 /// <summary>The application row is already marked deleted; the worker purges its chats, messages and documents.</summary>
 public sealed record ApplicationDeleted(Guid CommandId, long ApplicationId) : Command(CommandId);
@@ -46,3 +56,20 @@ public sealed record MessageState(
 /// member's accepted states without making a receipt newer membership. Not stored in MySQL.</param>
 public sealed record MemberState(
     string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo, DateTime? RevisedAt = null);
+
+/// <summary>
+/// One entry of an application's change feed (docs/decisions/0015): the change of one thing, at its position
+/// <paramref name="Seq"/> (dense per application, assigned when the change was accepted).
+/// </summary>
+/// <param name="Type">chat.created|updated|deleted, message.created|updated|deleted, member.added|removed, receipt.updated;
+/// <c>void</c> for a position whose change the broker refused.</param>
+/// <param name="At">When the change was accepted (its version).</param>
+/// <param name="Number">The message number, for message events.</param>
+/// <param name="User">The member's user id, for member and receipt events.</param>
+/// <param name="State">The thing's whole state after the change, as its command carries it (null for a void).</param>
+/// <param name="UpdatedAt">The entry's own version: a void is newer than the entry it replaces.</param>
+public sealed record FeedEvent(long ApplicationId, long Seq, string Type, DateTime At, int ChatNumber, int? Number, string? User,
+    JsonElement? State, DateTime UpdatedAt)
+{
+    public const string Void = "void";
+}

@@ -30,7 +30,11 @@ public static class RedisKeys
     public static string PendingMessages(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-msgs";
     public static string PendingMembers(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-members";
     public static string PendingUserChats(long applicationId, string user) => $"{App(applicationId)}:u:{user}:pending-chats";
+    public static string PendingFeed(long applicationId) => $"{App(applicationId)}:pending-feed";
     public static string PendingIndex(string pendingHash) => $"{pendingHash}:idx";
+
+    /// <summary>The application's change-feed positions: a block reserved durably, as for numbers (docs/decisions/0015).</summary>
+    public static string FeedSeq(long applicationId) => $"{App(applicationId)}:feed-seq";
 
     public static string Distinct(long applicationId, string distinctKey) => $"{App(applicationId)}:distinct:{distinctKey}";
     public static string Presence(long applicationId, string user) => $"{App(applicationId)}:u:{user}:presence";

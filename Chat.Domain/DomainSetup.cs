@@ -21,6 +21,7 @@ public static class DomainSetup
         builder.AddChatMessaging();
         builder.Services.AddSingleton<Versions>();
         builder.Services.AddSingleton<PendingStore>();
+        builder.Services.AddSingleton<FeedPositions>();
         builder.Services.AddSingleton<MergedReader>();
         builder.Services.AddSingleton<Acceptance>();
         builder.Services.AddHostedService<Warmup>();

@@ -1,5 +1,5 @@
 using Chat.Domain;
-using Chat.Worker.Counts;
+using Chat.Worker.Jobs;
 using Chat.Worker.Outbox;
 using Chat.Worker.Persistence;
 using Chat.Worker.Search;
@@ -19,7 +19,7 @@ public static class WorkerSetup
         builder.Services.AddSettings<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddHostedService<OutboxSweeper>();
         builder.AddSearchIndexing();
-        builder.AddCountsServer();
+        builder.AddJobs();
         return builder;
     }
 }

@@ -45,9 +45,10 @@ public static class ReceiptsApi
         if (read == member.ReadUpTo && delivered == member.DeliveredUpTo) return TypedResults.Ok(MemberResponse.Of(member, last));
 
         var reported = member with { DeliveredUpTo = delivered, ReadUpTo = read, RevisedAt = services.Versions.After(Kinds.Member.VersionOf(member)) };
-        var now = (await services.Acceptance.AcceptAsync([Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), reported, basedOn: member)], ct))
-            .Single().StateAs<MemberState>();
-        await events.ReceiptUpdatedAsync(request.App.Id, request.ChatNumber, now);
+        var accepted = (await services.Acceptance.AcceptAsync([Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), reported, basedOn: member)], ct))
+            .Single();
+        var now = accepted.StateAs<MemberState>();
+        await events.ReceiptUpdatedAsync(request.App.Id, request.ChatNumber, accepted.Seq, now);
         return TypedResults.Ok(MemberResponse.Of(now, last));
     }
 

@@ -29,6 +29,8 @@ public static class MessagesApi
         messages.MapPatch("/{number:int}", Edit).WithName("UpdateMessage");
         messages.MapPut("/{number:int}", Edit).WithName("ReplaceMessage");
         messages.MapDelete("/{number:int}", Delete).WithName("DeleteMessage");
+        messages.MapGet("/{number:int}/history", History).WithName("GetMessageHistory")
+            .WithSummary("Every version of the message, oldest first, from the change feed");
     }
 
     /// <summary>The services the message handlers share.</summary>
@@ -73,11 +75,11 @@ public static class MessagesApi
             var number = await create.Numbers.NextMessageAsync(app.Id, chat, ct);
             var now = services.Versions.Now();
             var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null);
-            await services.Acceptance.AcceptAsync([Kinds.Message.Write(message)], ct);
+            var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message)], ct);
             var response = message.ToResponse(Roster.Sent);
             if (started is not null)
                 await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
-            await services.Events.MessageCreatedAsync(app.Id, chat, response);
+            await services.Events.MessageCreatedAsync(app.Id, chat, accepted[0].Seq, response);
             return TypedResults.Created(Location(request, number), response);
         }
         catch when (started is not null)
@@ -104,9 +106,9 @@ public static class MessagesApi
         if (!validation.IsValid) return validation.Problem();
 
         var edited = message with { Body = text!, UpdatedAt = services.Versions.After(message.UpdatedAt) };
-        await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
+        var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
         var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited));
-        await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, response);
+        await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, response);
         return TypedResults.Ok(response);
     }
 
@@ -115,8 +117,8 @@ public static class MessagesApi
     {
         if (await services.Reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
         var now = services.Versions.After(message.UpdatedAt);
-        await services.Acceptance.AcceptAsync([Kinds.Message.Write(message with { UpdatedAt = now, DeletedAt = now }, basedOn: message)], ct);
-        await services.Events.MessageDeletedAsync(request.App.Id, request.ChatNumber, number);
+        var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message with { UpdatedAt = now, DeletedAt = now }, basedOn: message)], ct);
+        await services.Events.MessageDeletedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, number);
         return TypedResults.NoContent();
     }
 
@@ -145,6 +147,13 @@ public static class MessagesApi
             nextUrl = $"{Location(request)}?{string.Join('&', parameters)}";
         }
         return TypedResults.Ok(new Page<MessageResponse>(items, nextUrl));
+    }
+
+    private static async Task<Results<Ok<Page<FeedItem>>, NotFound>> History(RequestContext request, int number, FeedReader feed,
+        CancellationToken ct)
+    {
+        var versions = await feed.OfMessageAsync(request.App.Id, request.ChatNumber, number, ct);
+        return versions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok(new Page<FeedItem>(await feed.RenderAsync(request.App, versions), null));
     }
 
     /// <summary>The history's query parameters.</summary>

@@ -20,17 +20,17 @@ public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEve
     /// <summary>Internal ids are fine here: group names never leave the server.</summary>
     public static string Group(long applicationId, int chatNumber) => $"a:{applicationId}:c:{chatNumber}";
 
-    public Task MessageCreatedAsync(long applicationId, int chatNumber, MessageResponse message) =>
-        SendAsync(applicationId, chatNumber, MessageCreated, new MessageEvent(chatNumber, message.Number, message));
+    public Task MessageCreatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message) =>
+        SendAsync(applicationId, chatNumber, MessageCreated, new MessageEvent(seq, chatNumber, message.Number, message));
 
-    public Task MessageUpdatedAsync(long applicationId, int chatNumber, MessageResponse message) =>
-        SendAsync(applicationId, chatNumber, MessageUpdated, new MessageEvent(chatNumber, message.Number, message));
+    public Task MessageUpdatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message) =>
+        SendAsync(applicationId, chatNumber, MessageUpdated, new MessageEvent(seq, chatNumber, message.Number, message));
 
-    public Task MessageDeletedAsync(long applicationId, int chatNumber, int number) =>
-        SendAsync(applicationId, chatNumber, MessageDeleted, new MessageDeletedEvent(chatNumber, number));
+    public Task MessageDeletedAsync(long applicationId, int chatNumber, long seq, int number) =>
+        SendAsync(applicationId, chatNumber, MessageDeleted, new MessageDeletedEvent(seq, chatNumber, number));
 
-    public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, MemberState member) =>
-        SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
+    public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member) =>
+        SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(seq, chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
 
     private async Task SendAsync(long applicationId, int chatNumber, string name, object payload)
     {

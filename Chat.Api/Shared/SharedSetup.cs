@@ -1,3 +1,6 @@
+using Chat.Domain;
+using Chat.Domain.Pipeline;
+
 namespace Chat.Api.Shared;
 
 public static class SharedSetup
@@ -11,6 +14,8 @@ public static class SharedSetup
         builder.Services.AddSingleton<MessageReader>();
         builder.Services.AddSingleton<Rosters>();
         builder.Services.AddSingleton<LastMessageNumbers>();
+        builder.Services.AddSettings<FeedOptions>(FeedOptions.Section);
+        builder.Services.AddSingleton<FeedReader>();
         return builder;
     }
 }

@@ -56,6 +56,12 @@ public sealed class Sql(MySqlConnection connection, MySqlTransaction? transactio
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    public async Task<int> ExecuteAsync(string text, IEnumerable<MySqlParameter> parameters, CancellationToken ct)
+    {
+        await using var command = Command(text, parameters);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Deletes up to <paramref name="chunk"/> rows; called until it returns 0, so no statement holds locks for long.</summary>
     public async Task<int> DeleteChunkAsync(string table, string column, IReadOnlyCollection<long> ids, int chunk, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using Chat.Contracts;
+using Chat.Domain.Data;
 using Chat.Domain.Redis;
 using Chat.Domain.Resilience;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ namespace Chat.Domain.Numbers;
 public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, IOptions<NumberingOptions> options)
 {
     private static readonly RedisScript Next = RedisScript.Load("number_next");
+    private static readonly RedisScript State = RedisScript.Load("number_state");
     private static readonly RedisScript Install = RedisScript.Load("number_install");
 
     private static readonly TimeSpan LockTime = TimeSpan.FromSeconds(5);
@@ -37,29 +39,33 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
         NextAsync(RedisKeys.MessageNumbers(applicationId, chatNumber), NumberScopes.Messages(applicationId, chatNumber), ct);
 
     private async Task<int> NextAsync(string counter, string scope, CancellationToken ct) =>
-        await WaitForBlock.ExecuteAsync(async token => await TakeAsync(counter) ?? await ReserveBlockAsync(counter, scope, token), ct)
+        await WaitForBlock.ExecuteAsync(async token =>
+                await TakeAsync(counter) ?? (await EnsureBlockAsync(counter, scope, onNewRun: null, token) ? await TakeAsync(counter) : null), ct)
         ?? throw new TimeoutException($"Could not reserve numbers for {scope} in time.");
 
     private async Task<int?> TakeAsync(string counter) =>
         (long)await Next.RunAsync(redis, [counter]) is var n && n > 0 ? checked((int)n) : null;
 
     /// <summary>
-    /// One replica at a time reserves the next block of a scope, so concurrent requests share it instead of each
-    /// burning a block. The others find the lock taken and wait for the block to be installed.
+    /// Makes sure a scope's counter has numbers of this server run left, reserving the next block under the scope's
+    /// lock: one replica at a time reserves, so concurrent requests share a block instead of each burning one.
     /// </summary>
-    /// <returns>A number, unless the lock was taken (null: try again).</returns>
-    private async Task<int?> ReserveBlockAsync(string counter, string scope, CancellationToken ct)
+    /// <param name="onNewRun">Called in the reservation's transaction when the counter had no block of this server run
+    /// (Redis lost it or restarted), with the block's first number: numbers before it may never be handed out.</param>
+    /// <returns>False while another request holds the lock (try again shortly).</returns>
+    public async Task<bool> EnsureBlockAsync(string counter, string scope, Func<Sql, long, Task>? onNewRun, CancellationToken ct)
     {
         var lockKey = counter + ":reserving";
         var token = Guid.NewGuid().ToString();
-        if (!await redis.LockTakeAsync(lockKey, token, LockTime)) return null;
+        if (!await redis.LockTakeAsync(lockKey, token, LockTime)) return false;
         try
         {
-            if (await TakeAsync(counter) is { } number) return number;
+            var state = (int)await State.RunAsync(redis, [counter]);
+            if (state == 2) return true; // installed by the previous lock holder
             var blockSize = options.Value.BlockSize;
-            var upTo = await ReserveInDatabaseAsync(scope, blockSize, ct);
+            var upTo = await ReserveInDatabaseAsync(scope, blockSize, state == 0 ? onNewRun : null, ct);
             await Install.RunAsync(redis, [counter], [upTo - blockSize, upTo]);
-            return await TakeAsync(counter);
+            return true;
         }
         finally
         {
@@ -68,10 +74,12 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
     }
 
     /// <summary>Raises the scope's durable high-water mark by one block and returns the new mark.</summary>
-    private async Task<long> ReserveInDatabaseAsync(string scope, int blockSize, CancellationToken ct)
+    private async Task<long> ReserveInDatabaseAsync(string scope, int blockSize, Func<Sql, long, Task>? onNewRun, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = onNewRun is null ? null : await connection.BeginTransactionAsync(ct);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         // LAST_INSERT_ID(expr) hands the new value back on this connection without a second locking read;
         // valid on MySQL 8 and MariaDB alike.
         command.CommandText = """
@@ -81,6 +89,12 @@ public sealed class NumberAllocator(IDatabase redis, MySqlDataSource database, I
             """;
         command.Parameters.AddWithValue("@scope", scope);
         command.Parameters.AddWithValue("@block", blockSize);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+        var upTo = Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+        if (onNewRun is not null)
+        {
+            await onNewRun(new Sql(connection, transaction), upTo - blockSize + 1);
+            await transaction!.CommitAsync(ct);
+        }
+        return upTo;
     }
 }

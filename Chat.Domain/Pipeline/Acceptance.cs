@@ -7,12 +7,14 @@ namespace Chat.Domain.Pipeline;
 public sealed class ContendedWriteException(string message) : Exception(message);
 
 /// <summary>
-/// Accepts writes (docs/decisions/0010): stores them pending in one atomic Redis script (pending copy and outbox line),
-/// publishes the one command that carries them and waits for the broker's confirm. Without a confirm the stored
-/// states are taken back (what they replaced is put back) and <see cref="BrokerUnavailableException"/> propagates,
-/// so nothing is shown or acknowledged that the worker will not persist, and nothing accepted earlier disappears.
+/// Accepts writes (docs/decisions/0010): stores them pending in one atomic Redis script (pending copy, outbox line and
+/// change-feed entry), publishes the one command that carries them and waits for the broker's confirm. Without a
+/// confirm the stored states are taken back (what they replaced is put back, their feed positions become voids) and
+/// <see cref="BrokerUnavailableException"/> propagates, so nothing is shown or acknowledged that the worker will not
+/// persist, and nothing accepted earlier disappears.
 /// </summary>
-public sealed partial class Acceptance(PendingStore pending, CommandPublisher publisher, Versions versions, ILogger<Acceptance> log)
+public sealed partial class Acceptance(PendingStore pending, CommandPublisher publisher, FeedPositions feed, Versions versions,
+    ILogger<Acceptance> log)
 {
     /// <summary>
     /// Rounds of combining a write with a newer state that overtook it, before giving up. Each round stores at least one
@@ -33,8 +35,13 @@ public sealed partial class Acceptance(PendingStore pending, CommandPublisher pu
         for (var round = 0; writes.Count > 0; round++)
         {
             if (round > MaxRebases) throw new ContendedWriteException("The same thing kept changing while this change was accepted; retry.");
+            if (await pending.PutAsync(writes) is not { } puts)
+            {
+                await feed.ReserveAsync(writes[0].Scope.ApplicationId, ct);
+                continue;
+            }
             var retry = new List<Write>();
-            foreach (var put in await pending.PutAsync(writes))
+            foreach (var put in puts)
             {
                 if (put.Stored)
                 {
@@ -57,7 +64,7 @@ public sealed partial class Acceptance(PendingStore pending, CommandPublisher pu
         }
         catch (BrokerUnavailableException)
         {
-            await pending.TakeBackAsync(stored);
+            await pending.TakeBackAsync(stored, versions.Now());
             throw;
         }
         if (log.IsEnabled(LogLevel.Debug)) LogAccepted(command.CommandId, accepted[0].Scope.ApplicationId, string.Join(' ', accepted.Select(w => w.Line)));

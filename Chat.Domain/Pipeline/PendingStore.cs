@@ -23,30 +23,62 @@ public sealed class PendingStore(IDatabase redis)
     private static readonly RedisScript Release = RedisScript.Load("release");
     private static readonly RedisScript Range = RedisScript.Load("range");
 
-    /// <summary>What became of one write: stored (replacing <paramref name="Found"/>, "" for nothing) or refused by <paramref name="Found"/>.</summary>
+    /// <summary>
+    /// What became of one write: stored (replacing <paramref name="Found"/>, "" for nothing; its feed position in the
+    /// write's <see cref="Write.Seq"/>) or refused by <paramref name="Found"/>.
+    /// </summary>
     public sealed record Put(Write Write, bool Stored, string Found);
 
-    /// <summary>Stores the writes of one application in one atomic step, each listed in the outbox if it was stored.</summary>
-    public async Task<IReadOnlyList<Put>> PutAsync(IReadOnlyList<Write> writes)
+    /// <summary>
+    /// Stores the writes of one application in one atomic step, each listed in the outbox and with its feed entry at
+    /// the next positions if it was stored. Null, with nothing stored, when the feed needs a new block of positions first.
+    /// </summary>
+    public async Task<IReadOnlyList<Put>?> PutAsync(IReadOnlyList<Write> writes)
     {
         var application = ApplicationOf(writes);
-        var (keys, args) = Layout([RedisKeys.Outbox(application)], [Ttl],
-            writes.Select(w => (w, new RedisValue[] { w.Version, w.Base, PendingValue.Of(w), w.Kind.HiddenIsFinal ? "1" : "0", w.Line.ToString() })));
+        var (keys, args) = Layout(FeedHead(application), [Ttl], writes.Select(w => (w, new RedisValue[]
+        {
+            w.Version, w.Base, PendingValue.Of(w), w.Kind.HiddenIsFinal ? "1" : "0", w.Line.ToString(),
+            w.Event is null ? "" : PendingValue.Of(Kinds.FeedEvent.Write(Kinds.FeedEvent.EventOf(w))),
+            new OutboxLine(Kinds.FeedEvent.Code, w.Version, 0, "").ToString(),
+        })));
         var results = (RedisResult[])(await Accept.RunAsync(redis, keys, args))!;
+        // Listed only after the script: on a Redis Cluster the list is on another node, and a listing that overtook its
+        // line could be undone by a sweep in between, leaving the line unlisted (docs/decisions/0013).
         await ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
-        return writes.Select((w, i) => (RedisResult[])results[i]!).Select((r, i) => new Put(writes[i], (int)r[0] == 1, (string)r[1]!)).ToList();
+        if (results.Length == 1 && results[0].Resp2Type == ResultType.Integer) return null;
+        return writes.Select((w, i) => (RedisResult[])results[i]!)
+            .Select((r, i) => (int)r[0] == 1 ? new Put(writes[i] with { Seq = (long)r[2] }, true, (string)r[1]!) : new Put(writes[i], false, (string)r[1]!))
+            .ToList();
     }
 
     /// <summary>
     /// The broker never confirmed these stored writes: put back what each replaced (an edit of a message that is not
-    /// persisted yet must not hide the message), or remove it. A newer state stays.
+    /// persisted yet must not hide the message), or remove it; a newer state stays. Their feed positions become voids
+    /// (<paramref name="voidAt"/> is their version), listed in the outbox to be written in their place.
     /// </summary>
-    public Task TakeBackAsync(IReadOnlyList<Put> stored)
+    public Task TakeBackAsync(IReadOnlyList<Put> stored, DateTime voidAt)
     {
         if (stored.Count == 0) return Task.CompletedTask;
-        var (keys, args) = Layout([RedisKeys.Outbox(ApplicationOf(stored.Select(p => p.Write).ToList()))], [],
-            stored.Select(p => (p.Write, new RedisValue[] { p.Write.Version, p.Found, p.Write.Line.ToString() })));
+        var (keys, args) = Layout(FeedHead(ApplicationOf(stored.Select(p => p.Write).ToList())), [], stored.Select(p =>
+        {
+            var entry = p.Write.Seq > 0 ? Kinds.FeedEvent.EventOf(p.Write) : null;
+            var voided = entry is null ? null : Kinds.FeedEvent.Write(entry with { Type = FeedEvent.Void, State = null, UpdatedAt = voidAt });
+            return (p.Write, new RedisValue[]
+            {
+                p.Write.Version, p.Found, p.Write.Line.ToString(), p.Write.Seq,
+                voided is null ? "" : PendingValue.Of(voided), voided?.Line.ToString() ?? "",
+                entry is null ? "" : Kinds.FeedEvent.Write(entry).Line.ToString(),
+            });
+        }));
         return TakeBack.RunAsync(redis, keys, args);
+    }
+
+    /// <summary>The keys accept.lua and take_back.lua start with: the outbox, the feed's positions and its pending entries.</summary>
+    private static RedisKey[] FeedHead(long application)
+    {
+        var feed = Kinds.FeedEvent.PendingHash(FeedEventKind.ScopeOf(application));
+        return [RedisKeys.Outbox(application), RedisKeys.FeedSeq(application), feed, RedisKeys.PendingIndex(feed)];
     }
 
     /// <summary>

@@ -37,6 +37,15 @@ public abstract class WriteKind
     public abstract object Parse(string json);
     public abstract string Serialize(object state);
 
+    /// <summary>A pending state as read back from the field it is kept under (a feed entry's position is its field).</summary>
+    public virtual object Restore(string field, object state) => state;
+
+    /// <summary>The change-feed entry type of a new state (docs/decisions/0015), or null for a kind that has none.</summary>
+    public abstract string? EventTypeOf(object state, object? basedOn);
+
+    /// <summary>What a change-feed entry of the state is about: its chat, and the message number or user it names.</summary>
+    public abstract FeedSubject SubjectOf(Scope scope, object state);
+
     /// <summary>States of this kind that reuse a key under another identity (a numbering collision), with the reason.</summary>
     public virtual Task<IReadOnlyList<(Persisting Write, string Reason)>> CollisionsAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<(Persisting, string)>>([]);
@@ -44,6 +53,9 @@ public abstract class WriteKind
     /// <summary>One set-based statement for a batch's coalesced states (one per key), applied only where newer.</summary>
     public abstract Task UpsertAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct);
 }
+
+/// <summary>What a change-feed entry is about.</summary>
+public readonly record struct FeedSubject(int ChatNumber, int? Number, string? User);
 
 /// <summary>A write the worker persists, with the row id of its chat (0 for a chat itself).</summary>
 public sealed record Persisting(Write Write, long ChatRow);
@@ -77,7 +89,17 @@ public abstract class WriteKind<TState> : WriteKind where TState : class
     /// <param name="basedOn">The state this one replaces, as the caller read it: if a newer one was accepted meanwhile,
     /// the two are combined (<see cref="Acceptance"/>). Null for a new thing.</param>
     public Write Write(Scope scope, TState state, TState? basedOn = null) =>
-        new(this, scope, state, basedOn is null ? 0 : Versions.Of(VersionOf(basedOn)));
+        new(this, scope, state, basedOn is null ? 0 : Versions.Of(VersionOf(basedOn)), EventTypeOf(state, basedOn));
+
+    /// <inheritdoc cref="WriteKind.EventTypeOf"/>
+    public virtual string? EventTypeOf(TState state, TState? basedOn) => null;
+
+    /// <inheritdoc cref="WriteKind.SubjectOf"/>
+    public virtual FeedSubject SubjectOf(Scope scope, TState state) => new(scope.ChatNumber, null, null);
+
+    /// <summary>The usual types of a thing that is created, changed and deleted: <c>{prefix}.created|updated|deleted</c>.</summary>
+    protected string LifecycleEventOf(string prefix, TState state, TState? basedOn) =>
+        Hides(state) ? $"{prefix}.deleted" : basedOn is null ? $"{prefix}.created" : $"{prefix}.updated";
 
     public sealed override string FieldOf(object state) => FieldOf((TState)state);
     public sealed override DateTime VersionOf(object state) => VersionOf((TState)state);
@@ -88,4 +110,6 @@ public abstract class WriteKind<TState> : WriteKind where TState : class
     public sealed override object WithVersion(object state, DateTime version) => WithVersion((TState)state, version);
     public sealed override object Parse(string json) => PendingValue.Deserialize<TState>(json);
     public sealed override string Serialize(object state) => PendingValue.Serialize((TState)state);
+    public sealed override string? EventTypeOf(object state, object? basedOn) => EventTypeOf((TState)state, (TState?)basedOn);
+    public sealed override FeedSubject SubjectOf(Scope scope, object state) => SubjectOf(scope, (TState)state);
 }

@@ -16,6 +16,18 @@ local function server_run()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
 
+-- Takes count consecutive numbers from a block counter (a hash: next, limit, run; docs/decisions/0003): returns the
+-- first, or 0 when the block has fewer left, is lost, or was installed by an earlier run of the server, whose `next`
+-- may be older than numbers already handed out.
+local function take_numbers(counter, count)
+  local block = redis.call('HMGET', counter, 'next', 'limit', 'run')
+  if block[3] ~= server_run() then return 0 end
+  local first = tonumber(block[1]) + 1
+  if first + count - 1 > tonumber(block[2]) then return 0 end
+  redis.call('HINCRBY', counter, 'next', count)
+  return first
+end
+
 -- One view of a pending state, as the pipeline's scripts lay them out: in KEYS its hash, then its index when it has
 -- one; in ARGV its field and its score ('' for a view without index). Returns hash, field, score and index (nil
 -- without), and the positions of the next view.

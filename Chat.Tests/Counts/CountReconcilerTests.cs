@@ -1,6 +1,6 @@
 using Chat.Domain;
 using Chat.Domain.Counts;
-using Chat.Worker.Counts;
+using Chat.Worker.Jobs;
 using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
@@ -234,7 +234,7 @@ public sealed class CountReconcilerTests
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["Counts:Cron"] = "every ten minutes";
         builder.AddChatDomainForTests();
-        builder.AddCountsServer();
+        builder.AddJobs();
         using var worker = builder.Build();
 
         var error = Assert.ThrowsAsync<InvalidOperationException>(() => worker.StartAsync());

@@ -1,7 +1,7 @@
 using System.Net;
 using Chat.Domain;
 using Chat.Tests.Infrastructure;
-using Chat.Worker.Counts;
+using Chat.Worker.Jobs;
 using Microsoft.Extensions.Hosting;
 
 namespace Chat.Tests.Counts;
@@ -62,7 +62,7 @@ public sealed class CountsApiTests : OneApiHost
         // A worker's Hangfire server picks the job up from Redis.
         var builder = Host.CreateApplicationBuilder();
         builder.AddChatDomainForTests();
-        builder.AddCountsServer();
+        builder.AddJobs();
         using var worker = builder.Build();
         await worker.StartAsync();
         try

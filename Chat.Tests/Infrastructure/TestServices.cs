@@ -89,7 +89,7 @@ public sealed class TestServices
             await channel.QueueDeleteAsync(queue);
     }
 
-    /// <summary>Empties the tests' Redis database; on a Redis Cluster (database 0 only) every master's.</summary>
+    /// <summary>Empties the tests' Redis database (what a Redis data loss leaves); on a Redis Cluster (database 0 only) every master's.</summary>
     public static async Task FlushRedisAsync()
     {
         var options = ConfigurationOptions.Parse(Redis);

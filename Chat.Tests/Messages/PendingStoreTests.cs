@@ -25,11 +25,12 @@ public sealed class PendingStoreTests
     /// <summary>An application id no test database hands out, so the keys are this test's alone.</summary>
     private static long NewApplication() => Random.Shared.NextInt64(1L << 40, 1L << 50);
 
+    /// <summary>Without a change-feed entry: the store's own rules are what is tested here (FeedTests has the feed).</summary>
     private static Write Message(long app, int number, string body, int seconds, Write? basedOn = null) =>
         Kinds.Message.Write(new MessageState(app, 1, number, Guid.Empty, body, null, null, T0, T0.AddSeconds(seconds), null),
-            basedOn?.StateAs<MessageState>());
+            basedOn?.StateAs<MessageState>()) with { Event = null };
 
-    private async Task<PendingStore.Put> PutAsync(Write write) => (await _store.PutAsync([write])).Single();
+    private async Task<PendingStore.Put> PutAsync(Write write) => (await _store.PutAsync([write]))!.Single();
 
     private Task<MessageState?> GetAsync(long app, int number) => _store.GetAsync(Kinds.Message, new Scope(app, 1), $"{number}");
 
@@ -44,7 +45,7 @@ public sealed class PendingStoreTests
         await PutAsync(created);
         var edit = await PutAsync(Message(app, 1, "edited", 1, basedOn: created));
 
-        await _store.TakeBackAsync([edit]);
+        await _store.TakeBackAsync([edit], T0);
 
         Assert.That((await GetAsync(app, 1))!.Body, Is.EqualTo("created"));
         Assert.That(await OutboxOf(app), Is.EqualTo(new[] { $"m|{Versions.Of(T0)}|1|1" }),
@@ -57,7 +58,7 @@ public sealed class PendingStoreTests
         var app = NewApplication();
         var created = await PutAsync(Message(app, 1, "created", 0));
 
-        await _store.TakeBackAsync([created]);
+        await _store.TakeBackAsync([created], T0);
 
         Assert.That(await GetAsync(app, 1), Is.Null);
         Assert.That(await _store.RangeAsync<MessageState>(RedisKeys.PendingMessages(app, 1), 1, 10, descending: false, 10), Is.Empty,
@@ -74,7 +75,7 @@ public sealed class PendingStoreTests
         await PutAsync(Message(app, 1, "newer", 2, basedOn: first));
 
         Assert.That((await PutAsync(Message(app, 1, "late", 0))).Stored, Is.False, "an older state stores nothing");
-        await _store.TakeBackAsync([older]);
+        await _store.TakeBackAsync([older], T0);
 
         Assert.That((await GetAsync(app, 1))!.Body, Is.EqualTo("newer"));
     }

@@ -71,7 +71,7 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
             if ((await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
                 accepted++;
 
-        await WhileTheBrokerIsAwayAsync(async () =>
+        await BrokerFaults.WhileTheBrokerIsAwayAsync(async () =>
         {
             for (var i = 0; i < 5; i++)
             {
@@ -107,7 +107,7 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         await (await Client.PostAsJsonAsync(chats, new { name = "accepted", members = new[] { "alice", "bob" } })).ShouldBeAsync(HttpStatusCode.Created);
         await (await Client.PostAsJsonAsync($"{chats}/1/messages", new { body = "accepted" })).ShouldBeAsync(HttpStatusCode.Created);
 
-        await WhileTheBrokerIsAwayAsync(async () =>
+        await BrokerFaults.WhileTheBrokerIsAwayAsync(async () =>
         {
             foreach (var refused in new[]
                      {
@@ -128,22 +128,6 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         await using (await WorkerHost.StartAsync())
             Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1), Is.EqualTo(1));
         Assert.That(await Database.MessagesAsync(token), Is.EqualTo(new[] { (1, 1, "accepted") }));
-    }
-
-    /// <summary>The broker refuses this vhost as if it were down, without disturbing anything else on it.</summary>
-    private static async Task WhileTheBrokerIsAwayAsync(Func<Task> action)
-    {
-        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
-        await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":0}""");
-        await RabbitMqCtlAsync("close_all_connections", "--vhost", vhost, "test: broker away");
-        try
-        {
-            await action();
-        }
-        finally
-        {
-            await RabbitMqCtlAsync("set_vhost_limits", "--vhost", vhost, """{"max-connections":-1}""");
-        }
     }
 
     [Test]
@@ -233,14 +217,5 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         await Topology.DeclareAsync(channel, 5);
         foreach (var command in commands)
             await channel.BasicPublishAsync(QueueNames.Commands, "", false, new BasicProperties { Persistent = true }, CommandJson.Serialize(command));
-    }
-
-    private static async Task RabbitMqCtlAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var ctl = Process.Start(start)!;
-        await ctl.WaitForExitAsync();
-        Assert.That(ctl.ExitCode, Is.Zero, $"rabbitmqctl {string.Join(' ', arguments)}: {await ctl.StandardError.ReadToEndAsync()}");
     }
 }

@@ -143,5 +143,4 @@ public sealed class WritePathTests : TwoApiHosts
         Assert.That(otherStatus, Is.EqualTo(HttpStatusCode.Created), "keys are scoped per application");
         Assert.That(JsonDocument.Parse(otherBody).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(1));
     }
-
 }

@@ -48,7 +48,12 @@ public sealed class OutboxTests
             "and the application is no longer listed");
         var republished = worker.Logs.Entries.Where(e => e.Message.StartsWith("Outbox: re-published") && e.Message.Contains($"of application {app},"))
             .Select(e => e.Message.Split(' ')[2]).Distinct().ToList();
-        Assert.That(republished, Has.Count.EqualTo(1 + 50 + 3), "one chat, 50 messages (their last states only), 3 members");
+        Assert.That(republished.Where(line => !line.StartsWith($"{Kinds.FeedEvent.Code}|")).ToList(), Has.Count.EqualTo(1 + 50 + 3),
+            "one chat, 50 messages (their last states only), 3 members");
+        Assert.That(republished.Count(line => line.StartsWith($"{Kinds.FeedEvent.Code}|")), Is.EqualTo(1 + 2 + 50 + 1 + 1 + 1),
+            "and every change's feed entry: the chat, its 2 members, 50 messages, the edit, the deletion, the member added");
+        Assert.That(await Database.ScalarAsync<long>("SELECT COUNT(*) FROM feed WHERE application_id = @a", ("@a", app)), Is.EqualTo(56),
+            "written to the feed table");
     }
 
     [Test]
@@ -63,7 +68,7 @@ public sealed class OutboxTests
         var old = DateTime.UtcNow.AddMinutes(-5);
 
         // A message of a chat that never existed: its command ends in the dead-letter queue every time.
-        await pending.PutAsync([Kinds.Message.Write(Message(app, 99, old))]);
+        await pending.PutAsync([Kinds.Message.Write(Message(app, 99, old)) with { Event = null }]);
         // An entry whose version is not pending (as after a Redis restart from an older snapshot).
         var stale = Kinds.Message.Write(Message(app, 3, old)).Line.ToString();
         await redis.SortedSetAddAsync(RedisKeys.Outbox(app), stale, Versions.Of(old));
@@ -73,7 +78,7 @@ public sealed class OutboxTests
         await client.PostMessageAsync(token, deletedChat, "gone with its chat");
         await (await client.DeleteAsync($"/applications/{token}/chats/{deletedChat}")).ShouldBeAsync(HttpStatusCode.NoContent);
         // Something of an application deleted since.
-        await pending.PutAsync([Kinds.Message.Write(Message(goneApp, 1, old))]);
+        await pending.PutAsync([Kinds.Message.Write(Message(goneApp, 1, old)) with { Event = null }]);
         await (await api.CreateClient().DeleteAsync($"/applications/{gone}")).ShouldBeAsync(HttpStatusCode.NoContent);
 
         await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?>(QuickSweeps)

@@ -35,6 +35,12 @@ public sealed partial class VSchemaRouting
         return new VSchemaRouting(tables, sequenced);
     }
 
+    /// <summary>Tables the statement names that the VSchema does not know (the schema's own catalogue aside).</summary>
+    public IReadOnlyList<string> UnknownTables(string statement) =>
+        TableReference().Matches(Normalize(statement).Split("on duplicate key update")[0]).Select(m => m.Groups["table"].Value)
+            .Where(t => !_tables.ContainsKey(t) && !t.StartsWith("information_schema", StringComparison.Ordinal) && !t.Equals("__efmigrationshistory", StringComparison.OrdinalIgnoreCase))
+            .Distinct().ToList();
+
     /// <summary>The sharded tables the statement names, by alias (a table without one is its own alias).</summary>
     public Dictionary<string, string> TablesOf(string statement)
     {

@@ -83,6 +83,7 @@ public static class Surface
         new("PATCH", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [new("body", Kind.Text)], []),
         new("PUT", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [new("body", Kind.Text)], []),
         new("DELETE", "/applications/{token}/chats/{chat}/messages/{message}", Access.Token, [], []),
+        new("GET", "/applications/{token}/chats/{chat}/messages/{message}/history", Access.Token, [], []),
 
         new("GET", "/applications/{token}/chats/{chat}/messages/search", Access.Token, [],
             [new("q", Kind.Text), Limit, new("before", Kind.Number)], RequiredQuery: "q=hello"),
@@ -96,6 +97,7 @@ public static class Surface
             [new("user", Kind.Text), new("delivered_up_to", Kind.Number), new("read_up_to", Kind.Number)], []),
         new("GET", "/applications/{token}/chats/{chat}/messages/{message}/receipts", Access.Token, [], []),
         new("GET", "/applications/{token}/users/{user}/presence", Access.Token, [], []),
+        new("GET", "/applications/{token}/events", Access.Token, [], [Limit, new("after", Kind.Number)]),
 
         new("POST", "/admin/jobs/reconcile-counts", Access.Admin, [], []),
     ];

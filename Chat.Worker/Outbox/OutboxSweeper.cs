@@ -104,7 +104,7 @@ public sealed partial class OutboxSweeper(
             var (line, kind) = lines[i];
             if (kind is null || !values[i].HasValue || PendingValue.VersionOf(values[i]!) != line.Version) stale.Add(due[i]);
             else if ((int)published[i] >= Options.MaxTries) spent.Add(due[i]);
-            else again.Add((due[i], new Write(kind, new Scope(application, line.ChatNumber), PendingValue.StateOf(kind, values[i]!))));
+            else again.Add((due[i], new Write(kind, new Scope(application, line.ChatNumber), kind.Restore(line.Field, PendingValue.StateOf(kind, values[i]!)))));
         }
 
         // The states as they are pending now; a chat's members travel with it, as they were accepted.

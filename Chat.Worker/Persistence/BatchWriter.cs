@@ -22,25 +22,21 @@ public sealed class BatchWriter(MySqlDataSource database)
 
         foreach (var deleted in commands.OfType<ApplicationDeleted>()) outcome.DeletedApplications.Add(deleted.ApplicationId);
         var writes = await LiveWritesAsync(sql, commands, outcome, ct);
-        foreach (var kind in Kinds.All.Where(k => !k.LivesInAChat))
-            await PersistAsync(sql, kind, writes.Where(w => w.Write.Kind == kind).Select(w => (w.Command, new Persisting(w.Write, 0))), outcome, ct);
-
-        // One look at the chat rows, after their upsert, for the chats written and everything that lives in a chat.
-        var chatRows = await sql.ChatRowsAsync(outcome.Chats.Select(c => (c.ApplicationId, c.Number))
-            .Concat(writes.Where(w => w.Write.Kind.LivesInAChat).Select(w => (w.Write.Scope.ApplicationId, w.Write.Scope.ChatNumber)))
-            .Distinct().ToList(), ct);
-        foreach (var chat in outcome.Chats)
-            if (chatRows.TryGetValue((chat.ApplicationId, chat.Number), out var row) && row.Deleted) outcome.DeletedChatRows.Add(row.Id);
-
-        foreach (var kind in Kinds.All.Where(k => k.LivesInAChat))
+        Dictionary<(long App, int Number), (long Id, bool Deleted)>? chatRows = null;
+        foreach (var kind in Kinds.All)
         {
+            var own = writes.Where(w => w.Write.Kind == kind && !outcome.Holds(w.Command)).ToList();
+            if (!kind.LivesInAChat)
+            {
+                await PersistAsync(sql, kind, own.Select(w => (w.Command, new Persisting(w.Write, 0))), outcome, ct);
+                continue;
+            }
+            chatRows ??= await ChatRowsAsync(sql, writes, outcome, ct);
             var inChats = new List<(Command, Persisting)>();
-            foreach (var (command, write) in writes.Where(w => w.Write.Kind == kind && !outcome.Holds(w.Command)))
+            foreach (var (command, write) in own)
             {
                 if (!chatRows.TryGetValue((write.Scope.ApplicationId, write.Scope.ChatNumber), out var chat))
-                {
                     outcome.Wait(command); // its chat is still on the way
-                }
                 else if (chat.Deleted) outcome.Persisted.Add(write); // settled with its deleted chat: only its pending copy goes
                 else inChats.Add((command, new Persisting(write, chat.Id)));
             }
@@ -48,6 +44,21 @@ public sealed class BatchWriter(MySqlDataSource database)
         }
         await transaction.CommitAsync(ct);
         return outcome;
+    }
+
+    /// <summary>
+    /// One look at the chat rows, after the chats' upsert, for the chats written and everything that lives in a chat;
+    /// the chats written that are now deleted have their messages purged after the commit.
+    /// </summary>
+    private static async Task<Dictionary<(long App, int Number), (long Id, bool Deleted)>> ChatRowsAsync(Sql sql,
+        List<(Command Command, Write Write)> writes, BatchOutcome outcome, CancellationToken ct)
+    {
+        var rows = await sql.ChatRowsAsync(outcome.Chats.Select(c => (c.ApplicationId, c.Number))
+            .Concat(writes.Where(w => w.Write.Kind.LivesInAChat).Select(w => (w.Write.Scope.ApplicationId, w.Write.Scope.ChatNumber)))
+            .Distinct().ToList(), ct);
+        foreach (var chat in outcome.Chats)
+            if (rows.TryGetValue((chat.ApplicationId, chat.Number), out var row) && row.Deleted) outcome.DeletedChatRows.Add(row.Id);
+        return rows;
     }
 
     /// <summary>

@@ -20,12 +20,15 @@ public sealed class Purger(MySqlDataSource database)
         if (chatRows.Count > 0) await PurgeChatsAsync(sql, chatRows.ToList(), ct);
         foreach (var application in applications)
         {
-            // Chats go too; the application row last, so a crash midway leaves it marked and the redelivery finishes.
+            // Chats and the change feed go too; the application row last, so a crash midway leaves it marked and the
+            // redelivery finishes.
             for (List<long> chats; (chats = await sql.ChatRowsOfApplicationAsync(application, 1000, ct)).Count > 0;)
             {
                 await PurgeChatsAsync(sql, chats, ct);
                 while (await sql.DeleteChunkAsync("chats", "id", chats, Chunk, ct) > 0) { }
             }
+            foreach (var table in new[] { "feed", "feed_epochs", "feed_retention" })
+                while (await sql.DeleteChunkAsync(table, "application_id", [application], Chunk, ct) > 0) { }
             await sql.DeleteApplicationRowAsync(application, ct);
         }
     }

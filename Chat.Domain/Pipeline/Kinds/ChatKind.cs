@@ -22,6 +22,9 @@ public sealed class ChatKind : WriteKind<ChatState>
     public override ChatState WithVersion(ChatState chat, DateTime version) => chat with { UpdatedAt = version };
     public override bool Hides(ChatState chat) => chat.DeletedAt is not null;
 
+    public override string EventTypeOf(ChatState chat, ChatState? basedOn) => LifecycleEventOf("chat", chat, basedOn);
+    public override FeedSubject SubjectOf(Scope scope, ChatState chat) => new(chat.Number, null, null);
+
     public override IEnumerable<PendingView> ViewsOf(Scope scope, ChatState chat) => [new(PendingHash(scope), FieldOf(chat), chat.Number)];
 
     public override string GenerationOf(Scope scope, ChatState chat) => RedisKeys.ChatGeneration(scope.ApplicationId, chat.Number);

@@ -22,6 +22,12 @@ public sealed class MemberKind : WriteKind<MemberState>
     public override MemberState WithVersion(MemberState member, DateTime version) => member with { RevisedAt = version };
     public override bool Hides(MemberState member) => member.LeftAt is not null;
 
+    /// <summary>Joining (again), leaving, or a report of its cursors.</summary>
+    public override string EventTypeOf(MemberState member, MemberState? basedOn) =>
+        member.LeftAt is not null ? "member.removed" : basedOn is null || basedOn.LeftAt is not null ? "member.added" : "receipt.updated";
+
+    public override FeedSubject SubjectOf(Scope scope, MemberState member) => new(scope.ChatNumber, null, member.UserId);
+
     public override IEnumerable<PendingView> ViewsOf(Scope scope, MemberState member) =>
     [
         new(PendingHash(scope), member.UserId, null),

@@ -19,6 +19,9 @@ public sealed class MessageKind : WriteKind<MessageState>
     public override MessageState WithVersion(MessageState message, DateTime version) => message with { UpdatedAt = version };
     public override bool Hides(MessageState message) => message.DeletedAt is not null;
 
+    public override string EventTypeOf(MessageState message, MessageState? basedOn) => LifecycleEventOf("message", message, basedOn);
+    public override FeedSubject SubjectOf(Scope scope, MessageState message) => new(message.ChatNumber, message.Number, message.Sender);
+
     public override IEnumerable<PendingView> ViewsOf(Scope scope, MessageState message) =>
         [new(PendingHash(scope), FieldOf(message), message.Number)];
 
