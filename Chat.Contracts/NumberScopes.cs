@@ -1,6 +1,6 @@
 namespace Chat.Contracts;
 
-/// <summary>The durable names of numbering scopes in <c>number_blocks</c> (docs/decisions/0003, 0014).</summary>
+/// <summary>The durable names of numbering scopes in <c>number_blocks</c> (docs/decisions/0003, 0015).</summary>
 public static class NumberScopes
 {
     public static string Chats(long applicationId) => $"chats:{applicationId}";

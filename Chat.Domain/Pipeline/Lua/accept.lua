@@ -1,5 +1,5 @@
 -- Stores accepted states as pending, all or nothing: each in every view, listed in the application's outbox, and with
--- its change-feed entry at the next feed positions (docs/decisions/0010, 0014). A state is refused when its view already
+-- its change-feed entry at the next feed positions (docs/decisions/0010, 0015). A state is refused when its view already
 -- holds one at least as new, one newer than the state it was based on (accepted meanwhile: the writer combines the two
 -- and tries again), or a hidden one its kind never replaces (a deleted chat or message). A refused state takes no position.
 -- KEYS: the outbox, the feed counter, the pending feed and its index, then the views of every state (see next_view).
