@@ -12,4 +12,7 @@ public interface IChatEvents
     Task MessageUpdatedAsync(long applicationId, int chatNumber, MessageResponse message);
     Task MessageDeletedAsync(long applicationId, int chatNumber, int number);
     Task ReceiptUpdatedAsync(long applicationId, int chatNumber, MemberState member);
+
+    /// <summary>The member's connections stop receiving the chat's events, on every replica.</summary>
+    Task MemberRemovedAsync(long applicationId, int chatNumber, string user);
 }
