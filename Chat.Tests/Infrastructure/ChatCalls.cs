@@ -26,6 +26,10 @@ public static class ChatCalls
         return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
     }
 
+    /// <summary>Readiness with its details: those are for operators, with the admin key.</summary>
+    public static Task<HttpResponseMessage> GetReadinessAsync(this HttpClient client) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/health/ready") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } });
+
     public static async Task<JsonElement> GetOkAsync(this HttpClient client, string url)
     {
         using var response = await client.GetAsync(url);
