@@ -85,52 +85,43 @@ public static class ApplicationsApi
         var credentials = body.AuthMode is not null || body.RevokeUserTokensIssuedBefore is not null;
         var name = validation.Text("name", body.Name, 1, Limits.MaxNameLength, required: !credentials);
         var mode = Mode(validation, body.AuthMode);
-        var now = services.Versions.Now();
         var revoked = body.RevokeUserTokensIssuedBefore?.ToUniversalTime();
-        if (revoked > now + auth.Value.ClockSkew) validation.Add("revoke_user_tokens_issued_before", "must not be in the future.");
+        if (revoked > services.Versions.Now() + auth.Value.ClockSkew) validation.Add("revoke_user_tokens_issued_before", "must not be in the future.");
         if (!validation.IsValid) return validation.Problem();
         if (credentials && request.Caller.Role != Role.Server)
             return CallerAuthentication.Unauthorized(http, "auth_mode and revoke_user_tokens_issued_before need the application secret.");
 
-        var app = request.App;
-        var changed = await services.Db.Applications.Where(a => a.Id == app.Id && a.DeletedAt == null)
-            .ExecuteUpdateAsync(a => a.SetProperty(x => x.Name, x => name ?? x.Name)
-                .SetProperty(x => x.AuthMode, x => mode ?? x.AuthMode)
-                .SetProperty(x => x.UserTokensRevokedBefore, x => revoked ?? x.UserTokensRevokedBefore)
-                .SetProperty(x => x.UpdatedAt, now));
-        await services.Directory.ForgetAsync(app.Id, app.Token);
-        if (changed == 0) return TypedResults.NotFound();
-        return await services.Directory.FindAsync(app.Token) is { } updated ? TypedResults.Ok(ApplicationResponse.Of(updated)) : TypedResults.NotFound();
+        if (await ChangeAsync(request.App, services, row =>
+            {
+                row.Name = name ?? row.Name;
+                row.AuthMode = mode ?? row.AuthMode;
+                row.UserTokensRevokedBefore = revoked ?? row.UserTokensRevokedBefore;
+            }) is null)
+            return TypedResults.NotFound();
+        return await services.Directory.FindAsync(request.App.Token) is { } updated ? TypedResults.Ok(ApplicationResponse.Of(updated)) : TypedResults.NotFound();
     }
 
     private static async Task<Results<NoContent, NotFound>> Delete(RequestContext request, [AsParameters] Services services,
         CommandPublisher publisher, CancellationToken ct)
     {
-        var (app, now) = (request.App, services.Versions.Now());
         // The mark is durable at once and hides every chat and message; the worker's purge removes the rows later.
-        var deleted = await services.Db.Applications.Where(a => a.Id == app.Id && a.DeletedAt == null)
-            .ExecuteUpdateAsync(a => a.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.UpdatedAt, now));
-        await services.Directory.ForgetAsync(app.Id, app.Token);
-        if (deleted == 0) return TypedResults.NotFound();
-        await publisher.PublishAsync(new ApplicationDeleted(Guid.NewGuid(), app.Id), ct);
+        if (await ChangeAsync(request.App, services, row => row.DeletedAt = row.UpdatedAt) is null) return TypedResults.NotFound();
+        await publisher.PublishAsync(new ApplicationDeleted(Guid.NewGuid(), request.App.Id), ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<RotatedSecret>, NotFound>> RotateSecret(RequestContext request, [AsParameters] Services services,
         IOptions<AuthOptions> auth)
     {
-        var (app, now) = (request.App, services.Versions.Now());
         var secret = SecretBox.NewSecret();
         var sealedSecret = services.Secrets.Seal(secret);
-        var until = now + auth.Value.SecretGracePeriod;
-        // MySQL and MariaDB assign left to right: the previous secret is the current one before it is replaced.
-        var changed = await services.Db.Applications.Where(a => a.Id == app.Id && a.DeletedAt == null)
-            .ExecuteUpdateAsync(a => a.SetProperty(x => x.PreviousSecretSealed, x => x.SecretSealed)
-                .SetProperty(x => x.PreviousSecretUntil, x => x.SecretSealed == null ? null : until)
-                .SetProperty(x => x.SecretSealed, sealedSecret)
-                .SetProperty(x => x.UpdatedAt, now));
-        await services.Directory.ForgetAsync(app.Id, app.Token);
-        return changed == 0 ? TypedResults.NotFound() : TypedResults.Ok(new RotatedSecret(secret));
+        var changed = await ChangeAsync(request.App, services, row =>
+        {
+            row.PreviousSecretSealed = row.SecretSealed;
+            row.PreviousSecretUntil = row.SecretSealed is null ? null : row.UpdatedAt + auth.Value.SecretGracePeriod;
+            row.SecretSealed = sealedSecret;
+        });
+        return changed is null ? TypedResults.NotFound() : TypedResults.Ok(new RotatedSecret(secret));
     }
 
     private static async Task<Results<Ok<RotatedToken>, NotFound, ProblemHttpResult>> RotateToken(RequestContext request,
@@ -140,18 +131,37 @@ public static class ApplicationsApi
         if (grace < TimeSpan.Zero || grace > ApplicationsOptions.MaxTokenGrace)
             return new Validation().Add("grace_seconds", $"must be between 0 and {ApplicationsOptions.MaxTokenGrace.TotalSeconds:0}.").Problem();
 
-        var (app, now) = (request.App, services.Versions.Now());
         var token = ApplicationToken.New();
-        DateTime? until = grace > TimeSpan.Zero ? now + grace : null;
-        // The token the previous rotation kept, and the one this request named, must not linger in the cache either.
-        var replaced = app.Access.PreviousToken;
-        var changed = await services.Db.Applications.Where(a => a.Id == app.Id && a.DeletedAt == null)
-            .ExecuteUpdateAsync(a => a.SetProperty(x => x.PreviousToken, x => until == null ? null : x.Token)
-                .SetProperty(x => x.PreviousTokenUntil, until)
-                .SetProperty(x => x.Token, token)
-                .SetProperty(x => x.UpdatedAt, now));
-        await services.Directory.ForgetAsync(app.Id, app.Token, replaced);
-        return changed == 0 ? TypedResults.NotFound() : TypedResults.Ok(new RotatedToken(token, until));
+        var changed = await ChangeAsync(request.App, services, row =>
+        {
+            (row.PreviousToken, row.PreviousTokenUntil) = grace > TimeSpan.Zero ? (row.Token, row.UpdatedAt + grace) : ((string?)null, (DateTime?)null);
+            row.Token = token;
+        });
+        return changed is null ? TypedResults.NotFound() : TypedResults.Ok(new RotatedToken(token, changed.PreviousTokenUntil));
+    }
+
+    /// <summary>
+    /// Changes the live application's row under a row lock, with <see cref="ApplicationRow.UpdatedAt"/> already set to now, and
+    /// then drops every cached copy of it: a change that keeps what it replaces (the previous secret, the previous token)
+    /// keeps exactly that, even against a concurrent change. Null when the application is gone.
+    /// </summary>
+    private static async Task<ApplicationRow?> ChangeAsync(KnownApplication app, Services services, Action<ApplicationRow> change)
+    {
+        ApplicationRow? row;
+        string?[] tokens;
+        await using (var transaction = await services.Db.Database.BeginTransactionAsync())
+        {
+            row = await services.Db.Applications.FromSql($"SELECT * FROM applications WHERE id = {app.Id} AND deleted_at IS NULL FOR UPDATE")
+                .AsTracking().SingleOrDefaultAsync();
+            if (row is null) return null;
+            tokens = [app.Token, row.Token, row.PreviousToken];
+            row.UpdatedAt = services.Versions.Now();
+            change(row);
+            await services.Db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        }
+        await services.Directory.ForgetAsync([.. tokens, row.Token]);
+        return row;
     }
 
     /// <summary>Operators see which applications exist: a sealed cursor pages, so neither tokens nor row ids appear.</summary>

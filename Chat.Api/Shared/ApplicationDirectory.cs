@@ -33,15 +33,7 @@ public sealed class ApplicationDirectory(RedisCache cache, IDbContextFactory<Cha
             : null;
     }
 
-    /// <summary>
-    /// Drops the cached copies under every token that names the application (its current and previous one, as MySQL has
-    /// them now, and <paramref name="alsoTokens"/>): after any change of the application.
-    /// </summary>
-    public async Task ForgetAsync(long applicationId, params string?[] alsoTokens)
-    {
-        await using var context = await db.CreateDbContextAsync();
-        var tokens = await context.Applications.Where(a => a.Id == applicationId).Select(a => new { a.Token, a.PreviousToken }).SingleOrDefaultAsync();
-        await Task.WhenAll(new[] { tokens?.Token, tokens?.PreviousToken }.Concat(alsoTokens).OfType<string>().Distinct()
-            .Select(t => cache.EvictAsync(RedisKeys.ApplicationByToken(t))));
-    }
+    /// <summary>Drops the cached copies under these tokens (an application's current and previous ones): after any change of it.</summary>
+    public Task ForgetAsync(params string?[] tokens) =>
+        Task.WhenAll(tokens.OfType<string>().Distinct().Select(t => cache.EvictAsync(RedisKeys.ApplicationByToken(t))));
 }
