@@ -2,7 +2,6 @@ using Chat.Api.Shared;
 using Chat.Contracts;
 using Chat.Domain.Pipeline;
 using Chat.Domain.Search;
-using Chat.Domain.Search.Elasticsearch;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Api.Search;
@@ -49,13 +48,19 @@ public static class MessageSearchApi
                 return new(found.Messages.Select(r => MessageReader.StateOf(r, chat.State)).ToList(),
                     found.KnownTo is { } known ? new KeysetMerge.Cut<int>(known) : null);
             },
-            MergedReader.Rules(Kinds.Message, (MessageState m) => m.Number, m => MatchOffsets.Find(m.Body, q).Count > 0));
+            MergedReader.Rules(Kinds.Message, (MessageState m) => m.Number, m => MatchOffsets.Find(m.Body, q).Any));
 
-        var hits = page.Items.Select(m => new SearchHitResponse(m.Number, m.Body, m.Sender, m.CreatedAt, MatchOffsets.Find(m.Body, q))).ToList();
+        var hits = page.Items.Select(m => Hit(m, q)).ToList();
         var nextUrl = page.Next is { } next
             ? $"/applications/{app.Token}/chats/{chat.State.Number}/messages/search?q={Uri.EscapeDataString(q)}&limit={take}&before={next.LastKey}"
             : null;
         return TypedResults.Ok(new Page<SearchHitResponse>(hits, nextUrl));
+    }
+
+    private static SearchHitResponse Hit(MessageState message, string query)
+    {
+        var matches = MatchOffsets.Find(message.Body, query);
+        return new(message.Number, message.Body, message.Sender, message.CreatedAt, matches.Offsets, matches.More);
     }
 
     private readonly record struct SearchQuery(string? Q, int? Limit, int? Before);

@@ -14,7 +14,7 @@ internal sealed class SearchCheck(IOptions<SearchOptions> search, IServiceProvid
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         if (!search.Value.UsesElasticsearch) return HealthCheckResult.Healthy("database");
-        return await services.GetRequiredService<ElasticsearchClient>().IsReadyAsync(ct)
+        return await services.GetRequiredService<MessageIndex>().IsReadyAsync(ct)
             ? HealthCheckResult.Healthy("elasticsearch")
             : HealthCheckResult.Degraded("elasticsearch: not ready (search answers 503 until it is)");
     }

@@ -96,8 +96,9 @@ public sealed class PendingStore(IDatabase redis)
     }
 
     /// <summary>
-    /// The key and argument layout the pipeline's scripts share: the head, then per state its own arguments, the number
-    /// of its views and per view its field and score; the keys of every view (its hash, then its index if it has one).
+    /// The key and argument layout the pipeline's scripts share (next_view in prelude.lua): the head, then per state its
+    /// own arguments, the number of its views and per view its field and score; the keys of every view (its hash, then
+    /// its index if it has one).
     /// </summary>
     private static (RedisKey[] Keys, RedisValue[] Args) Layout(RedisKey[] headKeys, RedisValue[] headArgs,
         IEnumerable<(Write Write, RedisValue[] Args)> states)

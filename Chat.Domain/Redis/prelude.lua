@@ -15,3 +15,12 @@ end
 local function server_run()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
+
+-- One view of a pending state, as the pipeline's scripts lay them out: in KEYS its hash, then its index when it has
+-- one; in ARGV its field and its score ('' for a view without index). Returns hash, field, score and index (nil
+-- without), and the positions of the next view.
+local function next_view(k, a)
+  local hash, field, score = KEYS[k], ARGV[a], ARGV[a + 1]
+  if score == '' then return hash, field, nil, nil, k + 1, a + 2 end
+  return hash, field, score, KEYS[k + 1], k + 2, a + 2
+end

@@ -18,7 +18,8 @@ public sealed record SearchScope(long ApplicationId, int ChatNumber, long ChatRo
 
 /// <param name="Messages">Matches, newest first, as they are in MySQL now.</param>
 /// <param name="KnownTo">
-/// When the source had more than the limit: the last number it looked at. Below it nothing is known yet, so
-/// the page ends there (the keyset rule of <c>KeysetMerge</c>).
+/// When the source stopped before the end of the chat (it had more than the limit, or it used up its scan
+/// budget): the last number it looked at. Below it nothing is known yet, so the page ends there (the keyset rule
+/// of <c>KeysetMerge</c>).
 /// </param>
 public sealed record SearchPage(IReadOnlyList<MessageRow> Messages, int? KnownTo);

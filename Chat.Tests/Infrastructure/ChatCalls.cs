@@ -7,10 +7,10 @@ namespace Chat.Tests.Infrastructure;
 /// <summary>The calls most member, receipt and real-time tests start with.</summary>
 public static class ChatCalls
 {
-    /// <summary>For hosts that are not an <see cref="ApiFactory"/> (e.g. one with its own settings).</summary>
-    public static async Task<string> CreateApplicationAsync(this HttpClient client)
+    /// <summary>Creates an application and returns its token: each test works in its own application.</summary>
+    public static async Task<string> CreateApplicationAsync(this HttpClient client, string name = "test app")
     {
-        using var response = await client.PostAsJsonAsync("/applications", new { name = "test app" });
+        using var response = await client.PostAsJsonAsync("/applications", new { name });
         return (await response.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("token").GetString()!;
     }
 

@@ -15,11 +15,11 @@ public sealed class HotPathTests
         await using var api = new ApiFactory();
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
         await using (await WorkerHost.StartAsync())
             await WorkerHost.WaitForChatsAsync(token, 1);
         // Warm: the application and chat caches, and the chat's first block of message numbers.
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "warm" })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.PostMessageAsync(token, 1, "warm");
         await (await client.GetAsync($"/applications/{token}/chats/1")).ShouldBeAsync(HttpStatusCode.OK);
 
         var hits = 0L;

@@ -65,7 +65,7 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
     public async Task BrokerAwayMeans503QuicklyAndEverything201IsPersistedAfterwards()
     {
         var token = await Api.CreateApplicationAsync();
-        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await Client.CreateChatAsync(token, new { });
         var accepted = 0;
         for (var i = 0; i < 20; i++)
             if ((await Client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = $"before {i}" })).StatusCode == HttpStatusCode.Created)
@@ -150,7 +150,7 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
     public async Task WorkerKilledMidBatchLosesAndDuplicatesNothing()
     {
         var token = await Api.CreateApplicationAsync();
-        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await Client.CreateChatAsync(token, new { });
         using var throttle = new SemaphoreSlim(16);
         await Task.WhenAll(Enumerable.Range(0, 3000).Select(async i =>
         {

@@ -29,7 +29,7 @@ public sealed class WritePathTests : TwoApiHosts
         var token = await HostA.CreateApplicationAsync();
         var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
         for (var chat = 1; chat <= 5; chat++)
-            await (await a.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+            await a.CreateChatAsync(token, new { });
 
         var accepted = new ConcurrentBag<(int Chat, int Number, string Body)>();
         var unreadable = 0;
@@ -74,7 +74,7 @@ public sealed class WritePathTests : TwoApiHosts
         await using var worker = await WorkerHost.StartAsync();
         for (var i = 0; i < 20; i++)
         {
-            var chat = (await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+            var chat = await client.CreateChatAsync(token, new { });
             var number = (await (await client.PostAsJsonAsync($"/applications/{token}/chats/{chat}/messages", new { body = "draft" }))
                 .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
             await (await client.SendJsonAsync(HttpMethod.Patch, $"/applications/{token}/chats/{chat}/messages/{number}", new { body = $"final {i}" }))
@@ -91,7 +91,7 @@ public sealed class WritePathTests : TwoApiHosts
         var token = await HostA.CreateApplicationAsync();
         var client = HostA.CreateClient();
         await using var worker = await WorkerHost.StartAsync();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
         // The chat must be persisted first: a chat that exists only in Redis is lost with Redis's data.
         await WorkerHost.WaitForChatsAsync(token, 1);
 
@@ -113,7 +113,7 @@ public sealed class WritePathTests : TwoApiHosts
     {
         var token = await HostA.CreateApplicationAsync();
         var client = HostA.CreateClient();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
 
         async Task<(HttpStatusCode, string)> PostAsync(string appToken, string body, string key)
         {
@@ -139,7 +139,7 @@ public sealed class WritePathTests : TwoApiHosts
         Assert.That(JsonDocument.Parse(next.Item2).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(2), "key-1 allocated one number only");
 
         var other = await HostA.CreateApplicationAsync();
-        await (await client.PostAsJsonAsync($"/applications/{other}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(other, new { });
         var (otherStatus, otherBody) = await PostAsync(other, "hello", "key-1");
         Assert.That(otherStatus, Is.EqualTo(HttpStatusCode.Created), "keys are scoped per application");
         Assert.That(JsonDocument.Parse(otherBody).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(1));

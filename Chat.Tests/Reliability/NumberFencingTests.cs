@@ -20,7 +20,7 @@ public sealed class NumberFencingTests
         await using var api = new ApiFactory();
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
         async Task<int> PostAsync() =>
             (await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "m" })).ShouldBeAsync(HttpStatusCode.Created))
             .GetProperty("number").GetInt32();
@@ -43,15 +43,14 @@ public sealed class NumberFencingTests
         await using var api = new ApiFactory();
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
         // A replica killed while it reserved the chat's first block leaves the lock until it expires.
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
             await redis.GetDatabase().StringSetAsync(RedisKeys.MessageNumbers(app, 1) + ":reserving", "a-dead-replica", TimeSpan.FromSeconds(2));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var created = await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "m" })).ShouldBeAsync(HttpStatusCode.Created);
-        Assert.That(created.GetProperty("number").GetInt32(), Is.EqualTo(1));
+        Assert.That(await client.PostMessageAsync(token, 1, "m"), Is.EqualTo(1));
         Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1)), "it waited for the lock to expire");
     }
 }

@@ -23,7 +23,7 @@ public sealed class PoisonMessageTests
         await using var api = new ApiFactory();
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync();
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
         var marker = $"poison-{Guid.NewGuid():N}";
         var poison = Poison(app, marker);

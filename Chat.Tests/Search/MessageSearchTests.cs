@@ -8,7 +8,7 @@ namespace Chat.Tests.Search;
 /// The search endpoint's behaviour over HTTP, once per provider, after the worker persisted (and, with
 /// Elasticsearch, indexed) the messages: the database provider always; the Elasticsearch provider against the
 /// in-memory stand-in (wiring: worker → chat.index → bulk → search → hydration) and, when
-/// <c>ELASTICSEARCH_URL</c> is set, against a real Elasticsearch 8.
+/// <c>ELASTICSEARCH_URL</c> is set, against a real Elasticsearch 9.
 /// </summary>
 [TestFixture(Provider.Database)]
 [TestFixture(Provider.FakeElasticsearch)]
@@ -38,10 +38,9 @@ public sealed class MessageSearchTests(MessageSearchTests.Provider provider)
                 if (string.IsNullOrEmpty(url))
                     Assert.Ignore("ELASTICSEARCH_URL not set: no Elasticsearch to search (e.g. ELASTICSEARCH_URL=http://127.0.0.1:9200); "
                         + "the same cases ran against the database provider and the in-memory stand-in.");
-                // An index of this run's own, deleted afterwards.
+                // An alias of this run's own; its one index (the indexer creates -v1) is deleted afterwards.
                 _realIndex = $"chat-messages-test-{Guid.NewGuid():N}";
                 settings["Elasticsearch:Url"] = url;
-                settings["Elasticsearch:Index"] = _realIndex + "-v1";
                 settings["Elasticsearch:Alias"] = _realIndex;
                 break;
         }

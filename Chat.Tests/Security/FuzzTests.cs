@@ -21,8 +21,8 @@ public sealed class FuzzTests
         await using var api = new ApiFactory(new Dictionary<string, string?> { ["RateLimit:PermitsPerSecond"] = "1000000" });
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync("fuzz");
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { name = "fixture" })).ShouldBeAsync(HttpStatusCode.Created);
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats/1/messages", new { body = "fixture" })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { name = "fixture" });
+        await client.PostMessageAsync(token, 1, "fixture");
 
         var fuzzer = new RequestFuzzer(Seed, token);
         var failures = new ConcurrentQueue<string>();

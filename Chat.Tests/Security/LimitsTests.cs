@@ -43,9 +43,9 @@ public sealed class LimitsTests : OneApiHost
         api.UseKestrel(0);
         api.StartServer();
         using var client = api.CreateClient();
-        var token = await CreateApplicationAsync(client);
+        var token = await client.CreateApplicationAsync("limits");
         var huge = $"{{\"body\":\"{new string('x', 70_000)}\"}}";
-        await (await client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await client.CreateChatAsync(token, new { });
 
         foreach (var url in new[] { "/applications", $"/applications/{token}", $"/applications/{token}/chats/1/messages" })
         {
@@ -71,7 +71,7 @@ public sealed class LimitsTests : OneApiHost
         api.UseKestrel(0);
         api.StartServer();
         using var client = api.CreateClient();
-        var token = await CreateApplicationAsync(client);
+        var token = await client.CreateApplicationAsync("limits");
 
         using var headers = new HttpRequestMessage(HttpMethod.Get, $"/applications/{token}") { Headers = { { "X-Big", new string('h', 40_000) } } };
         Assert.That((await client.SendAsync(headers)).StatusCode, Is.EqualTo(HttpStatusCode.RequestHeaderFieldsTooLarge));
@@ -85,7 +85,7 @@ public sealed class LimitsTests : OneApiHost
     public async Task LimitOutside1To200AndUnparsableCursorsAre400OnEveryList()
     {
         var token = await Api.CreateApplicationAsync();
-        await (await Client.PostAsJsonAsync($"/applications/{token}/chats", new { })).ShouldBeAsync(HttpStatusCode.Created);
+        await Client.CreateChatAsync(token, new { });
         var lists = Surface.Endpoints.Where(e => e.Method == "GET" && e.Query.Any(q => q.Name == "limit")).ToList();
         Assert.That(lists, Has.Count.GreaterThanOrEqualTo(3));
         foreach (var list in lists)
@@ -122,8 +122,4 @@ public sealed class LimitsTests : OneApiHost
 
     private static HttpRequestMessage AsAdmin(HttpMethod method, string url) =>
         new(method, url) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
-
-    private static async Task<string> CreateApplicationAsync(HttpClient client) =>
-        (await (await client.PostAsJsonAsync("/applications", new { name = "limits" })).ShouldBeAsync(HttpStatusCode.Created))
-            .GetProperty("token").GetString()!;
 }

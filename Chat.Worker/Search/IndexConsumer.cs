@@ -2,12 +2,13 @@ using Chat.Contracts;
 using System.Diagnostics;
 using Chat.Domain;
 using Chat.Domain.Messaging;
+using Chat.Domain.Resilience;
 using Chat.Domain.Search;
 using Chat.Domain.Search.Elasticsearch;
 using Chat.Domain.Search.Indexing;
-using Chat.Worker.Persistence;
 using Chat.Worker.Queueing;
 using Microsoft.Extensions.Options;
+using Polly;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -19,82 +20,94 @@ namespace Chat.Worker.Search;
 /// at the end of the queue), so an outage delays search and loses nothing. A command Elasticsearch rejects for
 /// good is dead-lettered with the reason. Runs only with the Elasticsearch provider.
 /// </summary>
-public sealed partial class IndexConsumer(
-    ElasticsearchClient elasticsearch, CommandPublisher publisher, IOptions<SearchOptions> search,
-    IOptions<ConnectionStringsOptions> connectionStrings, IOptions<MessagingOptions> messaging, ILogger<IndexConsumer> log)
-    : BatchingConsumer<IndexDelivery>(connectionStrings, log)
+public sealed partial class IndexConsumer : BatchingConsumer<IndexDelivery>
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
+    private readonly MessageIndex _index;
+    private readonly IndexVersions _versions;
+    private readonly IndexDeadLetters _deadLetters;
+    private readonly CommandPublisher _publisher;
+    private readonly SearchOptions _search;
+    private readonly IOptions<MessagingOptions> _messaging;
+    private readonly ILogger<IndexConsumer> _log;
+    private readonly ResiliencePipeline _untilIndexReady;
+    private readonly ResiliencePipeline _whileHeld;
+
+    // The batch being handled (one at a time): since when it waits, and how many of its commands are left.
+    private readonly Stopwatch _held = new();
+    private int _waiting;
+
+    public IndexConsumer(MessageIndex index, IndexVersions versions, IndexDeadLetters deadLetters, CommandPublisher publisher,
+        IOptions<SearchOptions> search, IOptions<ConnectionStringsOptions> connectionStrings, IOptions<MessagingOptions> messaging,
+        ILogger<IndexConsumer> log) : base(connectionStrings, log)
+    {
+        (_index, _versions, _deadLetters, _publisher, _search, _messaging, _log) =
+            (index, versions, deadLetters, publisher, search.Value, messaging, log);
+        // Elasticsearch may start after the worker: wait for it as long as it takes.
+        _untilIndexReady = Retries.Forever(e => e is ElasticsearchException, _search.IndexRetryDelay, MaxDelay,
+            (_, delay, e) => LogIndexNotReady(delay.TotalSeconds, e.Message));
+        // An outage holds the batch, until the hold limit.
+        _whileHeld = Retries.Forever(e => e is ElasticsearchUnavailableException && _held.Elapsed < _search.IndexHoldLimit,
+            _search.IndexRetryDelay, MaxDelay, (_, delay, e) => LogUnavailable(_waiting, delay.TotalSeconds, e.Message));
+    }
+
     protected override string Queue => IndexTopology.Queue;
-    protected override ushort Prefetch => search.Value.IndexPrefetch;
-    protected override int BatchWeight => search.Value.IndexBatchSize;
-    protected override TimeSpan BatchWindow => search.Value.IndexBatchWindow;
+    protected override ushort Prefetch => _search.IndexPrefetch;
+    protected override int BatchWeight => _search.IndexBatchSize;
+    protected override TimeSpan BatchWindow => _search.IndexBatchWindow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!search.Value.UsesElasticsearch) return;
-        await EnsureIndexAsync(stoppingToken);
+        if (!_search.UsesElasticsearch) return;
+        // The index and its alias must exist before the first bulk, which names the alias.
+        await _untilIndexReady.ExecuteAsync(async ct => await _versions.EnsureAsync(ct), stoppingToken);
+        LogIndexReady();
         await base.ExecuteAsync(stoppingToken);
     }
 
-    /// <summary>The index and its alias must exist before the first bulk, or Elasticsearch would create a plain index by that name.</summary>
-    private async Task EnsureIndexAsync(CancellationToken ct)
-    {
-        for (var delay = search.Value.IndexRetryDelay; ; delay = Longer(delay))
-        {
-            try
-            {
-                await elasticsearch.EnsureIndexAsync(ct);
-                LogIndexReady();
-                return;
-            }
-            catch (ElasticsearchException e)
-            {
-                LogIndexNotReady(delay.TotalSeconds, e.Message);
-                await Task.Delay(delay, ct);
-            }
-        }
-    }
-
     protected override Task DeclareAsync(IChannel channel, CancellationToken ct) =>
-        IndexTopology.DeclareAsync(channel, messaging.Value.DeliveryLimit, ct);
+        IndexTopology.DeclareAsync(channel, _messaging.Value.DeliveryLimit, ct);
 
     protected override IndexDelivery Read(BasicDeliverEventArgs delivery) => new(delivery.DeliveryTag, delivery.Body.ToArray());
 
     /// <summary>A bulk request fills up by commands, not deliveries.</summary>
     protected override int WeightOf(IndexDelivery delivery) => delivery.Size;
 
-    protected override Task HandleAsync(IReadOnlyList<IndexDelivery> batch, CancellationToken ct) => IndexAsync(batch, ct);
-
     /// <returns>Once every command is applied or dead-lettered, or the batch was put back in the queue: safe to ack.</returns>
-    private async Task IndexAsync(IReadOnlyList<IndexDelivery> batch, CancellationToken ct)
+    protected override async Task HandleAsync(IReadOnlyList<IndexDelivery> batch, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         foreach (var malformed in batch.Where(d => d.Batch is null))
-            await DeadLetterAsync(malformed.Body, "Not an index batch this worker understands (malformed JSON or unknown type).", ct);
+            await _deadLetters.PublishAsync(malformed.Body, "Not an index batch this worker understands (malformed JSON or unknown type).", ct);
 
         var remaining = batch.Where(d => d.Batch is not null).SelectMany(d => d.Batch!.Commands).ToList();
         var total = remaining.Count;
-        for (var delay = search.Value.IndexRetryDelay; ; delay = Longer(delay))
+        _held.Restart();
+        try
         {
-            try
+            await _whileHeld.ExecuteAsync(async token =>
             {
-                await ApplyAsync(remaining, ct);
-                LogIndexed(total, batch.Count, clock.ElapsedMilliseconds);
-                return;
-            }
-            catch (ElasticsearchUnavailableException e)
-            {
-                if (clock.Elapsed + delay > search.Value.IndexHoldLimit)
+                _waiting = remaining.Count;
+                try
                 {
-                    await RequeueAsync(batch.Where(d => d.Batch is not null), ct);
-                    LogRequeued(batch.Count, clock.Elapsed.TotalSeconds, e.Message);
-                    return;
+                    await ApplyAsync(remaining, token);
                 }
-                LogUnavailable(remaining.Count, delay.TotalSeconds, e.Message);
-                await Task.Delay(delay, ct);
-            }
+                catch (ElasticsearchUnavailableException e) when (e.IndexMissing)
+                {
+                    // Someone deleted the alias: make the index again before the next try.
+                    await _versions.EnsureAsync(token);
+                    throw;
+                }
+            }, ct);
+            LogIndexed(total, batch.Count, clock.ElapsedMilliseconds);
+        }
+        catch (ElasticsearchUnavailableException e) when (!ct.IsCancellationRequested)
+        {
+            // Fresh copies at the end of the queue (confirmed before the originals are acked), with a fresh delivery count.
+            foreach (var delivery in batch.Where(d => d.Batch is not null))
+                await _publisher.PublishAsync(IndexTopology.Queue, delivery.Body, messageId: null, headers: null, ct);
+            LogRequeued(batch.Count, clock.Elapsed.TotalSeconds, e.Message);
         }
     }
 
@@ -106,19 +119,17 @@ public sealed partial class IndexConsumer(
     {
         while (commands.Count > 0)
         {
-            var run = commands[0] is RemoveChat or RemoveApplication
-                ? 1
-                : commands.TakeWhile(c => c is IndexMessage or RemoveMessage).Count();
+            var run = commands[0].AsBulkWrite() is null ? 1 : commands.TakeWhile(c => c.AsBulkWrite() is not null).Count();
             var done = commands.GetRange(0, run);
             try
             {
-                if (done[0] is IndexMessage or RemoveMessage) await WriteAsync(done, ct);
+                if (run > 1 || done[0].AsBulkWrite() is not null) await WriteAsync(done, ct);
                 else await RemoveAsync(done[0], ct);
             }
             catch (ElasticsearchException e) when (e is not ElasticsearchUnavailableException)
             {
                 // The whole request was refused (not an item): retrying the same request cannot help.
-                foreach (var command in done) await DeadLetterAsync(command, $"Elasticsearch refused the request: {e.Message}", ct);
+                foreach (var command in done) await _deadLetters.PublishAsync(command, $"Elasticsearch refused the request: {e.Message}", ct);
             }
             commands.RemoveRange(0, run);
         }
@@ -126,51 +137,29 @@ public sealed partial class IndexConsumer(
 
     private async Task WriteAsync(List<IndexCommand> commands, CancellationToken ct)
     {
-        var operations = commands.Select(c => c switch
-        {
-            IndexMessage index => (BulkOperation)new BulkOperation.Index(index.Message, index.Version),
-            RemoveMessage remove => new BulkOperation.Delete(remove.ChatKey, remove.Number, remove.Version),
-            _ => throw new InvalidOperationException($"{c.GetType().Name} is not a bulk write."),
-        }).ToList();
-        var result = await elasticsearch.BulkAsync(operations, ct);
+        var operations = commands.Select(c => c.AsBulkWrite()!).ToList();
+        var result = await _index.BulkAsync(operations, ct);
         foreach (var failure in result.Failures)
         {
-            var command = commands[operations.IndexOf(failure.Operation)];
             LogRejected(failure.Status, failure.ErrorType, failure.Reason);
-            await DeadLetterAsync(command, $"Elasticsearch rejected it: {failure.Status} {failure.ErrorType}: {failure.Reason}", ct);
+            await _deadLetters.PublishAsync(commands[operations.IndexOf(failure.Operation)], failure, ct);
         }
     }
 
     /// <summary>Delete-by-query sees only refreshed documents: refresh first, or messages indexed just before would stay.</summary>
     private async Task RemoveAsync(IndexCommand command, CancellationToken ct)
     {
-        await elasticsearch.RefreshAsync(ct);
+        await _index.RefreshAsync(ct);
         switch (command)
         {
             case RemoveChat chat:
-                await elasticsearch.DeleteByQueryAsync(chat.ChatKey, chat.AppKey, ct);
+                await _index.DeleteByQueryAsync(chat.ChatKey, chat.AppKey, ct);
                 break;
             case RemoveApplication application:
-                await elasticsearch.DeleteByQueryAsync(null, application.AppKey, ct);
+                await _index.DeleteByQueryAsync(null, application.AppKey, ct);
                 break;
         }
     }
-
-    /// <summary>Fresh copies at the end of the queue (confirmed before the originals are acked), with a fresh delivery count.</summary>
-    private async Task RequeueAsync(IEnumerable<IndexDelivery> deliveries, CancellationToken ct)
-    {
-        foreach (var delivery in deliveries)
-            await publisher.PublishAsync(IndexTopology.Queue, delivery.Body, messageId: null, headers: null, ct);
-    }
-
-    private Task DeadLetterAsync(IndexCommand command, string reason, CancellationToken ct) =>
-        DeadLetterAsync(new IndexBatch([command]).ToJson(), reason, ct);
-
-    private Task DeadLetterAsync(byte[] body, string reason, CancellationToken ct) =>
-        publisher.PublishAsync(IndexTopology.Dead, body, messageId: null,
-            new Dictionary<string, object?> { [Delivery.ReasonHeader] = reason }, ct);
-
-    private static TimeSpan Longer(TimeSpan delay) => delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Search index ready")]
     private partial void LogIndexReady();

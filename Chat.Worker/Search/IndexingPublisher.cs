@@ -13,18 +13,15 @@ namespace Chat.Worker.Search;
 /// the batch is acknowledged: a crash in between redelivers the batch, which publishes again. Nothing is
 /// published with the database provider.
 /// </summary>
-public sealed class IndexingPublisher(
-    IOptions<SearchOptions> search, CommandPublisher publisher, RabbitMqConnection broker, IOptions<MessagingOptions> messaging)
+public sealed class IndexingPublisher(IOptions<SearchOptions> search, CommandPublisher publisher, IndexQueues queues)
 {
-    private volatile bool _declared;
-
     public async Task PublishAsync(BatchOutcome outcome, CancellationToken ct)
     {
         if (!search.Value.UsesElasticsearch) return;
         var commands = Commands(outcome);
         if (commands.Count == 0) return;
 
-        await DeclareOnceAsync(ct);
+        await queues.EnsureAsync(ct);
         await Task.WhenAll(commands.Chunk(IndexBatch.MaxCommands).Select(chunk =>
             publisher.PublishAsync(IndexTopology.Queue, new IndexBatch(chunk).ToJson(), messageId: null, headers: null, ct)));
     }
@@ -38,8 +35,7 @@ public sealed class IndexingPublisher(
             var chatKey = SearchKeys.Chat(message.ApplicationId, message.ChatNumber);
             var version = Versions.Of(message.UpdatedAt);
             commands.Add(message.DeletedAt is null
-                ? new IndexMessage(new MessageDocument(chatKey, SearchKeys.Application(message.ApplicationId), message.Number,
-                    message.Body, new DateTimeOffset(DateTime.SpecifyKind(message.CreatedAt, DateTimeKind.Utc))), version)
+                ? new IndexMessage(Document(message.ApplicationId, message.ChatNumber, message.Number, message.Body, message.CreatedAt), version)
                 : new RemoveMessage(chatKey, message.Number, version));
         }
         foreach (var chat in outcome.Chats.Where(c => c.DeletedAt is not null))
@@ -49,12 +45,8 @@ public sealed class IndexingPublisher(
         return commands;
     }
 
-    /// <summary>Publishing to an exchange that does not exist would close the channel.</summary>
-    private async Task DeclareOnceAsync(CancellationToken ct)
-    {
-        if (_declared) return;
-        await using var channel = await (await broker.GetAsync(ct)).CreateChannelAsync(cancellationToken: ct);
-        await IndexTopology.DeclareAsync(channel, messaging.Value.DeliveryLimit, ct);
-        _declared = true;
-    }
+    /// <summary>A message as indexed; MySQL's timestamps are UTC.</summary>
+    public static MessageDocument Document(long applicationId, int chatNumber, int number, string body, DateTime createdAt) => new(
+        SearchKeys.Chat(applicationId, chatNumber), SearchKeys.Application(applicationId), number, body,
+        new DateTimeOffset(DateTime.SpecifyKind(createdAt, DateTimeKind.Utc)));
 }

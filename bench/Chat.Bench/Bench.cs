@@ -38,7 +38,7 @@ public sealed record Fixtures(
         var history = await db.CreateApplicationAsync("bench history", 1);
         var historyChat = await db.ChatRowAsync(history.Id, 1);
         var many = await db.CreateApplicationAsync("bench many chats", s.ManyChats);
-        if (s.Measures("reads"))
+        if (s.Measures("reads") || s.Measures("search"))
         {
             var clock = Stopwatch.StartNew();
             await db.GenerateMessagesAsync(history.Id, [(1, historyChat)], s.HistoryMessages);

@@ -13,6 +13,7 @@ bench.Processes.Sample("start (data set up)");
 if (settings.Measures("creation")) await CreationBench.RunAsync(bench, fixtures);
 if (settings.Measures("lag")) await LagBench.RunAsync(bench, fixtures);
 if (settings.Measures("reads")) await ReadBench.RunAsync(bench, fixtures);
+if (settings.Measures("search")) await SearchBench.RunAsync(bench, fixtures);
 if (settings.Measures("drain")) await DrainBench.RunAsync(bench, fixtures);
 if (settings.Measures("memory")) await MemoryBench.RunAsync(bench, fixtures);
 

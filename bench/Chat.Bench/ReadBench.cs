@@ -1,11 +1,10 @@
 using System.Globalization;
-using System.Net;
 
 namespace Chat.Bench;
 
 /// <summary>
-/// Measurements 5, 6 and 7 (reads): history pages in a chat of 1,000,000 messages, first pages over 1, 100 and
-/// 10,000 chats, and search when the endpoint exists. wrk at 16 connections: enough to load the machine,
+/// Measurements 5 and 7 (reads): history pages in a chat of 1,000,000 messages, first pages over 1, 100 and
+/// 10,000 chats. wrk at 16 connections: enough to load the machine,
 /// few enough that the latency is mostly service time rather than queueing.
 /// </summary>
 public static class ReadBench
@@ -44,33 +43,6 @@ public static class ReadBench
                             $"{(chats > 100 ? "; a chat's first read in a run misses the API's chat cache" : "")})", series);
         }
 
-        await SearchAsync(bench, fx);
         bench.Processes.Sample("after the read runs");
-    }
-
-    /// <summary>Measurement 6: only when the search endpoint exists in this build; "n/a" otherwise.</summary>
-    private static async Task SearchAsync(Bench bench, Fixtures fx)
-    {
-        var s = bench.Settings;
-        var history = $"/applications/{fx.HistoryToken}/chats";
-        var status = await bench.Api.StatusAsync($"{history}/1/messages/search?q=needle&limit=50");
-        if (status != HttpStatusCode.OK)
-        {
-            bench.Report.Add(new Row("6", $"search (database provider): GET …/messages/search answers {(int)status} in this build", "n/a",
-                Load: Report.LoadNow()));
-            return;
-        }
-        Bench.Step("Search ...");
-        Task<WrkResult> Search(string prefix, string q) => Wrk.RunAsync(s.ApiUrl, 4, s.ReadSeconds, "search", prefix, "1", q);
-        foreach (var (prefix, q, what) in new[]
-                 {
-                     (history, "needle", $"in {s.HistoryMessages:N0} messages, term in 1% of them (q=needle)"),
-                     (history, "zqxj", $"in {s.HistoryMessages:N0} messages, term in none (q=zqxj: the whole chat is searched)"),
-                     ($"/applications/{fx.ManyToken}/chats", "needle", $"in a chat of {s.MessagesPerChat} messages (q=needle)"),
-                 })
-        {
-            await Search(prefix, q); // warm-up
-            bench.Report.Add("6", $"search (database provider), 4 connections, {what}", await Wrk.SeriesAsync(s.Runs, () => Search(prefix, q)));
-        }
     }
 }

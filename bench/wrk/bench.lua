@@ -3,10 +3,11 @@
 --   post       <prefix> <chats>           POST <prefix>/<chat>/messages, chat random in 1..chats
 --   get        <prefix> <chats> <before>  GET  <prefix>/<chat>/messages?limit=50[&before=…]; before is
 --                                         "none", a number (the same page every time) or "random:<max>"
---   search     <prefix> <chats> <q>       GET  <prefix>/<chat>/messages/search?q=<q>&limit=50
+--   search     <prefix> <chats> <q> <before>
+--                                         GET  <prefix>/<chat>/messages/search?q=<q>&limit=50[&before=…]
 -- done() prints one line `WRK_RESULT {json}` that bench/Chat.Bench parses.
 
-local mode, prefix, chats, option
+local mode, prefix, chats, option, before
 local json = { ["Content-Type"] = "application/json" }
 local message = '{"body":"benchmark message: the quick brown fox jumps over the lazy dog"}'
 local threads = {}
@@ -17,12 +18,19 @@ function setup(thread)
 end
 
 function init(args)
-  mode, prefix, chats, option = args[1], args[2], tonumber(args[3] or "1"), args[4]
+  mode, prefix, chats, option, before = args[1], args[2], tonumber(args[3] or "1"), args[4], args[5]
   math.randomseed(os.time() * 1000 + (thread_index or 0))
 end
 
 local function chat()
   return math.random(1, chats)
+end
+
+-- "none", a number (the same page every time) or "random:<max>" (a page anywhere below max)
+local function before_param(spec)
+  if spec == nil or spec == "none" then return "" end
+  local max = spec:match("^random:(%d+)$")
+  return "&before=" .. (max and math.random(51, tonumber(max)) or spec)
 end
 
 function request()
@@ -31,14 +39,9 @@ function request()
   elseif mode == "post" then
     return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", json, message)
   elseif mode == "get" then
-    local path = prefix .. "/" .. chat() .. "/messages?limit=50"
-    if option ~= "none" then
-      local max = option:match("^random:(%d+)$")
-      path = path .. "&before=" .. (max and math.random(51, tonumber(max)) or option)
-    end
-    return wrk.format("GET", path)
+    return wrk.format("GET", prefix .. "/" .. chat() .. "/messages?limit=50" .. before_param(option))
   elseif mode == "search" then
-    return wrk.format("GET", prefix .. "/" .. chat() .. "/messages/search?limit=50&q=" .. option)
+    return wrk.format("GET", prefix .. "/" .. chat() .. "/messages/search?limit=50&q=" .. option .. before_param(before))
   end
   error("unknown mode " .. tostring(mode))
 end

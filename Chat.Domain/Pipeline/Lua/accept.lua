@@ -2,10 +2,9 @@
 -- (docs/decisions/0010). A state is refused when its view already holds one at least as new, one newer than the state
 -- it was based on (accepted meanwhile: the writer combines the two and tries again), or a hidden one its kind never
 -- replaces (a deleted chat or message).
--- KEYS: the outbox, then for every view of every state its hash, followed by its index when it has one.
--- ARGV: ttl, then per state: version, base (the version it replaces, 0 for a new thing), value, final ('1' when a
---       hidden state is final), outbox line, view count, then per view: field, score ('' for a view without index).
---       The first view decides.
+-- KEYS: the outbox, then the views of every state (see next_view). ARGV: ttl, then per state: version, base (the
+-- version it replaces, 0 for a new thing), value, final ('1' when a hidden state is final), outbox line, view count,
+-- then its views. The first view decides.
 -- Returns per state {1, what it replaced or ''} when stored, {0, the value that refused it} when not.
 local ttl = ARGV[1]
 local k, a = 2, 2
@@ -17,19 +16,16 @@ while a <= #ARGV do
   local current = redis.call('HGET', KEYS[k], ARGV[a])
   local seen = current and version_of(current)
   local refused = current and (seen >= version or seen > base or (final == '1' and is_hidden(current)))
-  for _ = 1, views do
-    local hash, field, score = KEYS[k], ARGV[a], ARGV[a + 1]
-    k, a = k + 1, a + 2
+  for _view = 1, views do
+    local hash, field, score, index
+    hash, field, score, index, k, a = next_view(k, a)
     if not refused then
       redis.call('HSET', hash, field, value)
       redis.call('EXPIRE', hash, ttl)
-    end
-    if score ~= '' then
-      if not refused then
-        redis.call('ZADD', KEYS[k], score, field)
-        redis.call('EXPIRE', KEYS[k], ttl)
+      if index then
+        redis.call('ZADD', index, score, field)
+        redis.call('EXPIRE', index, ttl)
       end
-      k = k + 1
     end
   end
   if refused then

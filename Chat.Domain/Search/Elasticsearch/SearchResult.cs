@@ -1,7 +1,7 @@
 namespace Chat.Domain.Search.Elasticsearch;
 
 /// <summary>
-/// One page of matches, newest first. <see cref="NextSearchAfter"/> is the sort value of the last hit
-/// when the page was full (pass it back for the next page), otherwise null.
+/// One page of matching message numbers, newest first. <see cref="NextSearchAfter"/> is the sort value of the last
+/// hit when the page was full (pass it back for the next page), otherwise null.
 /// </summary>
-public sealed record SearchResult(IReadOnlyList<SearchHit> Hits, long Total, int? NextSearchAfter);
+public sealed record SearchResult(IReadOnlyList<int> Numbers, int? NextSearchAfter);

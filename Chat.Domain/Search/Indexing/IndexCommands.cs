@@ -15,11 +15,21 @@ namespace Chat.Domain.Search.Indexing;
 [JsonDerivedType(typeof(RemoveMessage), "remove-message")]
 [JsonDerivedType(typeof(RemoveChat), "remove-chat")]
 [JsonDerivedType(typeof(RemoveApplication), "remove-application")]
-public abstract record IndexCommand;
+public abstract record IndexCommand
+{
+    /// <summary>The bulk write that applies it; null for the removal of a whole chat or application (a delete-by-query).</summary>
+    public virtual BulkOperation? AsBulkWrite() => null;
+}
 
-public sealed record IndexMessage(MessageDocument Message, long Version) : IndexCommand;
+public sealed record IndexMessage(MessageDocument Message, long Version) : IndexCommand
+{
+    public override BulkOperation AsBulkWrite() => new BulkOperation.Index(Message, Version);
+}
 
-public sealed record RemoveMessage(string ChatKey, int Number, long Version) : IndexCommand;
+public sealed record RemoveMessage(string ChatKey, int Number, long Version) : IndexCommand
+{
+    public override BulkOperation AsBulkWrite() => new BulkOperation.Delete(ChatKey, Number, Version);
+}
 
 public sealed record RemoveChat(string ChatKey, string AppKey) : IndexCommand;
 

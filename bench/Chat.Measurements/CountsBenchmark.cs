@@ -1,23 +1,15 @@
 using System.Diagnostics;
-using Chat.Domain;
 using Chat.Domain.Counts;
-using Chat.Domain.Data;
 using Chat.Tests.Counts;
-using Chat.Tests.Infrastructure;
-using Chat.Worker.Migrations;
-using Microsoft.Extensions.Hosting;
 using MySqlConnector;
 
-// Outside the Chat.Tests namespace on purpose: TestServices' [SetUpFixture] (which drops chat_test, flushes
-// Redis and deletes queues) does not run for it, so a benchmark never disturbs a test run going on beside it.
-namespace Chat.Bench;
+namespace Chat.Measurements;
 
 /// <summary>
-/// Not a test: measures one incremental reconciliation (1% of the chats changed) next to a full recount, on
-/// 1,000,000 messages in 10,000 chats. Explicit, so no ordinary test run includes it; run it with bench/counts.
-/// The data lives in its own database and Redis database (bench/counts sets them) and is generated once, then reused.
+/// Measures one incremental reconciliation (1% of the chats changed) next to a full recount, on 1,000,000 messages in
+/// 10,000 chats; run it with bench/counts. The data lives in its own database and Redis database (bench/counts sets
+/// them) and is generated once, then reused.
 /// </summary>
-[Explicit("benchmark: run with bench/counts"), Category("Benchmark")]
 public sealed class CountsBenchmark
 {
     private const int Applications = 100;
@@ -44,14 +36,7 @@ public sealed class CountsBenchmark
     [OneTimeSetUp]
     public async Task GenerateOnce()
     {
-        _connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__MySql")
-            ?? throw new InvalidOperationException("Run the benchmark with bench/counts: it sets ConnectionStrings__*.");
-        var builder = new MySqlConnectionStringBuilder(_connectionString);
-        var database = builder.Database;
-        builder.Database = "";
-        await ExecuteAsync(builder.ConnectionString, $"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
-        using (var host = Host(_connectionString)) await Migrator.MigrateAsync(host.Services);
-
+        _connectionString = new MySqlConnectionStringBuilder(MeasuredDatabase.MySql) { GuidFormat = MySqlGuidFormat.Binary16 }.ConnectionString;
         // Rounds add a few messages; regenerate only when the shape is not the benchmark's.
         if (await ScalarAsync("SELECT COUNT(*) FROM chats") == Chats &&
             await ScalarAsync("SELECT COUNT(*) FROM messages WHERE number <= " + MessagesPerChat) == Chats * MessagesPerChat) return;
@@ -143,14 +128,6 @@ public sealed class CountsBenchmark
         return clock.Elapsed;
     }
 
-    private static IHost Host(string mySql)
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration["ConnectionStrings:MySql"] = mySql;
-        builder.AddChatDomainForTests();
-        return builder.Build();
-    }
-
     private async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new MySqlConnection(_connectionString);
@@ -172,7 +149,7 @@ public sealed class CountsBenchmark
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
-        await using var connection = new MySqlConnection(DatabaseSetup.ConnectionString(connectionString));
+        await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection) { CommandTimeout = 600 };
         await command.ExecuteNonQueryAsync();

@@ -2,17 +2,17 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Chat.Domain.Search;
 using Chat.Tests.Infrastructure;
+using Chat.Tests.Search;
 using MySqlConnector;
 
-namespace Chat.Tests.Search;
+namespace Chat.Measurements;
 
 /// <summary>
-/// Not a test: the numbers behind the README's search section. How long after its 201 a message is persisted
+/// The numbers behind the README's search section (bench/search-lag). How long after its 201 a message is persisted
 /// (the database provider reads pending states too, so for it this only moves the work from Redis to MySQL) and
 /// handed to Elasticsearch in a bulk request (the in-memory stand-in; a real cluster adds its refresh interval,
 /// 1 s by default); and what a database-provider search costs on a large chat.
 /// </summary>
-[Explicit("measurement, not a test: numbers for the README"), Category("Benchmark")]
 public sealed class SearchLagMeasurement
 {
     [Test]
@@ -45,7 +45,7 @@ public sealed class SearchLagMeasurement
                 accepted[number] = clock.Elapsed.TotalMilliseconds;
             }
         }));
-        await using var connection = new MySqlConnection(TestServices.MySql);
+        await using var connection = new MySqlConnection(MeasuredDatabase.MySql);
         await connection.OpenAsync();
         while (persisted.Count < messages + 1 || indexed.Count < messages + 1)
         {
@@ -77,19 +77,8 @@ public sealed class SearchLagMeasurement
         var token = await api.CreateApplicationAsync();
         var chat = await host.CreateChatAsync(token);
         await using (await WorkerHost.StartAsync()) await WorkerHost.WaitForChatsAsync(token, 1);
-        // Rows straight into MySQL: 0..size-1 from a cross join of digits; every 1000th mentions a rare word.
-        await Database.ScalarAsync<long>($"""
-            INSERT INTO messages (chat_id, number, uid, body, created_at, updated_at)
-            SELECT c.id, d.n + 1, UNHEX(REPLACE(UUID(), '-', '')),
-                   CONCAT('Lorem ipsum dolor sit amet, consectetur adipiscing elit ', d.n, IF(d.n % 1000 = 0, ' Zanzibar', '')),
-                   UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)
-            FROM chats c
-            JOIN (SELECT a.i + 10 * b.i + 100 * e.i + 1000 * f.i + 10000 * g.i AS n
-                  FROM {Digits("a")} CROSS JOIN {Digits("b")} CROSS JOIN {Digits("e")} CROSS JOIN {Digits("f")} CROSS JOIN {Digits("g")}) d
-              ON d.n < {size}
-            WHERE c.application_id = (SELECT id FROM applications WHERE token = @t) AND c.number = {chat};
-            SELECT 0
-            """, ("@t", token));
+        // Rows straight into MySQL; every 1000th mentions a rare word.
+        await GeneratedMessages.InsertAsync(token, chat, size, rareEvery: 1000);
 
         foreach (var (label, q) in new[] { ("common word (page fills at once)", "lorem"), ("rare word (1 in 1000)", "zanzibar"), ("no match (whole chat)", "xylophone") })
         {
@@ -105,9 +94,6 @@ public sealed class SearchLagMeasurement
             TestContext.Out.WriteLine($"{size} messages, {label}: median {times[2]:0} ms, max {times[^1]:0} ms");
         }
     }
-
-    private static string Digits(string alias) =>
-        $"(SELECT 0 i UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) {alias}";
 
     private static void Report(string what, IEnumerable<double> lags)
     {
