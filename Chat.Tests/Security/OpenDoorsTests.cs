@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Chat.Contracts;
 using Chat.Tests.Infrastructure;
 using RabbitMQ.Client;
@@ -60,8 +59,8 @@ public sealed class OpenDoorsTests
             await channel.BasicPublishAsync("", QueueNames.Commands, true, new BasicProperties { Persistent = true },
                 CommandJson.Serialize(forged));
 
-        var reason = await DeadLetterReasonAsync(forged.CommandId.ToString());
-        Assert.That(reason, Does.Contain("not marked deleted"));
+        var dead = await DeadLetters.WithMarkerAsync(forged.CommandId.ToString(), expected: 1);
+        Assert.That(dead.Select(d => d.Reason), Has.One.Contains("not marked deleted"), "dead-lettered once, with the reason");
         Assert.That(await Database.ScalarAsync<long>("SELECT COUNT(*) FROM chats WHERE application_id = @a", ("@a", app)), Is.EqualTo(1));
         Assert.That((await Database.MessagesAsync(token)).Select(m => m.Body), Is.EqualTo(new[] { "still here" }));
         await (await client.GetAsync($"/applications/{token}/chats/{chat}/messages/1")).ShouldBeAsync(HttpStatusCode.OK);
@@ -88,23 +87,5 @@ public sealed class OpenDoorsTests
         var chat = await client.GetOkAsync($"/applications/{token}/chats/1");
         Assert.That(chat.GetProperty("members").GetArrayLength(), Is.EqualTo(15));
         Assert.That(chat.GetProperty("members_count").GetInt32(), Is.EqualTo(15));
-    }
-
-    private static async Task<string> DeadLetterReasonAsync(string commandId)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            // Unacknowledged gets: closing the channel puts them all back.
-            while (await channel.BasicGetAsync(QueueNames.Dead, autoAck: false) is { } entry)
-                if (Encoding.UTF8.GetString(entry.Body.Span).Contains(commandId))
-                    return entry.BasicProperties.Headers?.TryGetValue("x-reason", out var value) == true && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : "";
-            await Task.Delay(500);
-        }
-        Assert.Fail("the forged command was not dead-lettered within 30 s");
-        return "";
     }
 }
