@@ -6,11 +6,17 @@ namespace Chat.Domain.Messages;
 
 public sealed class MessageRowConfiguration : IEntityTypeConfiguration<MessageRow>
 {
+    /// <summary>
+    /// <c>messages</c> is partitioned by <c>KEY(chat_id)</c> into this many partitions (migration PartitionMessages,
+    /// docs/decisions/0012): a chat lives in one, so its history pages and lookups read one partition's B-tree.
+    /// </summary>
+    public const int Partitions = 16;
+
     public void Configure(EntityTypeBuilder<MessageRow> message)
     {
         message.ToTable("messages");
-        // Clustered on (chat_id, number): a chat's history is contiguous on disk and every page is a
-        // range scan. No foreign key, so the table can be partitioned by KEY(chat_id) (docs/decisions/0001).
+        // Clustered on (chat_id, number): a chat's history is contiguous on disk and every page is a range scan.
+        // No foreign key and chat_id in every unique key: the table is partitioned by KEY(chat_id) (docs/decisions/0012).
         message.HasKey(m => new { m.ChatId, m.Number });
         message.Property(m => m.Body).HasMaxLength(Limits.MaxBodyLength).IsRequired().HasColumnType("text");
         message.Property(m => m.Sender).HasMaxLength(Limits.MaxUserIdLength).UseCollation("utf8mb4_bin");

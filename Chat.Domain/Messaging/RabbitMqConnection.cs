@@ -5,7 +5,7 @@ namespace Chat.Domain.Messaging;
 
 /// <summary>
 /// The process's one connection to the broker, opened on first use (so a process starts while the broker is
-/// down) and recovered automatically by the client afterwards.
+/// down) and recovered automatically by the client afterwards, on any node of the list (<see cref="BrokerAddress"/>).
 /// </summary>
 public sealed class RabbitMqConnection(IOptions<ConnectionStringsOptions> connectionStrings, IOptions<MessagingOptions> options)
     : IAsyncDisposable
@@ -26,15 +26,12 @@ public sealed class RabbitMqConnection(IOptions<ConnectionStringsOptions> connec
             {
                 if (_connection is not null) await _connection.DisposeAsync();
                 _connection = null;
-                var factory = new ConnectionFactory
-                {
-                    Uri = new Uri(connectionStrings.Value.RabbitMq),
-                    ClientProvidedName = ClientName,
-                    AutomaticRecoveryEnabled = true,
-                    TopologyRecoveryEnabled = true,
-                    RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
-                };
-                _connection = await factory.CreateConnectionAsync(ct);
+                var broker = BrokerAddress.Parse(connectionStrings.Value.RabbitMq);
+                var factory = broker.Factory(ClientName);
+                factory.AutomaticRecoveryEnabled = true;
+                factory.TopologyRecoveryEnabled = true;
+                factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(3);
+                _connection = await broker.ConnectAsync(factory, ct);
             }
             if (!_declared)
             {

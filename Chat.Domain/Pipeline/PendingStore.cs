@@ -32,11 +32,8 @@ public sealed class PendingStore(IDatabase redis)
         var application = ApplicationOf(writes);
         var (keys, args) = Layout([RedisKeys.Outbox(application)], [Ttl],
             writes.Select(w => (w, new RedisValue[] { w.Version, w.Base, PendingValue.Of(w), w.Kind.HiddenIsFinal ? "1" : "0", w.Line.ToString() })));
-        var put = Accept.RunAsync(redis, keys, args);
-        // Sent right after the script on the same connection, so the sweeper never sees a line without its application.
-        var listed = ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
-        var results = (RedisResult[])(await put)!;
-        await listed;
+        var results = (RedisResult[])(await Accept.RunAsync(redis, keys, args))!;
+        await ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
         return writes.Select((w, i) => (RedisResult[])results[i]!).Select((r, i) => new Put(writes[i], (int)r[0] == 1, (string)r[1]!)).ToList();
     }
 
@@ -83,7 +80,11 @@ public sealed class PendingStore(IDatabase redis)
         return items;
     }
 
-    /// <summary>Names an application among those whose outbox the sweeper looks at; its score only ever moves down here.</summary>
+    /// <summary>
+    /// Names an application among those whose outbox the sweeper looks at; its score only ever moves down here. Called
+    /// once the line is in the outbox: on a Redis Cluster the list and the outbox live on different nodes, and a listing
+    /// that overtook its line could be undone by the sweeper's relisting before the line arrived.
+    /// </summary>
     public static Task ListInOutboxAsync(IDatabaseAsync redis, long applicationId, long version) =>
         redis.SortedSetAddAsync(RedisKeys.OutboxApplications, applicationId, version, SortedSetWhen.LessThan);
 

@@ -94,12 +94,14 @@ public sealed class TestServices
             await channel.QueueDeleteAsync(queue);
     }
 
-    private static async Task FlushRedisAsync()
+    /// <summary>Empties the tests' Redis database; on a Redis Cluster (database 0 only) every master's.</summary>
+    public static async Task FlushRedisAsync()
     {
         var options = ConfigurationOptions.Parse(Redis);
         options.AllowAdmin = true;
         await using var redis = await Reach("Redis", () => ConnectionMultiplexer.ConnectAsync(options));
-        await redis.GetServer(redis.GetEndPoints()[0]).FlushDatabaseAsync(options.DefaultDatabase ?? 0);
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+            await server.FlushDatabaseAsync(options.DefaultDatabase ?? 0);
     }
 
     private static async Task<MySqlConnection> OpenAsync(string connectionString)

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Chat.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Chat.Tests.Messages;
 
@@ -100,7 +99,7 @@ public sealed class WritePathTests : TwoApiHosts
                 .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32()));
 
         var before = await PostAsync(50);
-        await FlushRedisAsync();
+        await TestServices.FlushRedisAsync();
         var after = await PostAsync(50);
 
         Assert.That(before.Concat(after), Is.Unique, "no number reused after Redis lost its counters");
@@ -145,11 +144,4 @@ public sealed class WritePathTests : TwoApiHosts
         Assert.That(JsonDocument.Parse(otherBody).RootElement.GetProperty("number").GetInt32(), Is.EqualTo(1));
     }
 
-    private static async Task FlushRedisAsync()
-    {
-        var options = ConfigurationOptions.Parse(TestServices.Redis);
-        options.AllowAdmin = true;
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-        await redis.GetServer(redis.GetEndPoints()[0]).FlushDatabaseAsync(options.DefaultDatabase ?? 0);
-    }
 }

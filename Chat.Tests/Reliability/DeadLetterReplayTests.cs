@@ -95,11 +95,19 @@ public sealed class DeadLetterReplayTests
         return (exitCode, output.ToString());
     }
 
+    /// <summary>Messages in the queue; 0 while the worker has not declared it yet (it does once its consumer starts).</summary>
     private static async Task<uint> DeadCountAsync(string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
     }
 
     /// <summary>As the worker dead-letters a command: to the dead-letter exchange, with the reason in x-reason.</summary>

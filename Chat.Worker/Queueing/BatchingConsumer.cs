@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Chat.Domain;
+using Chat.Domain.Messaging;
 using Chat.Domain.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -78,13 +79,11 @@ public abstract class BatchingConsumer<T>(IOptions<ConnectionStringsOptions> con
 
     private async Task ConsumeAsync(CancellationToken ct)
     {
-        var factory = new ConnectionFactory
-        {
-            Uri = new Uri(connectionStrings.Value.RabbitMq),
-            ClientProvidedName = $"chat-worker {Queue}",
-            AutomaticRecoveryEnabled = false,
-        };
-        await using var connection = await factory.CreateConnectionAsync(ct);
+        // Every start goes through the whole node list: a consumer whose node died comes back on another one.
+        var broker = BrokerAddress.Parse(connectionStrings.Value.RabbitMq);
+        var factory = broker.Factory($"chat-worker {Queue}");
+        factory.AutomaticRecoveryEnabled = false;
+        await using var connection = await broker.ConnectAsync(factory, ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await DeclareAsync(channel, ct);
         await channel.BasicQosAsync(0, Prefetch, global: false, ct);

@@ -5,18 +5,16 @@ namespace Chat.Chaos;
 
 /// <summary>
 /// Follows a lost message's commands through the logs that scripts/chaos turns on at Debug: the API's
-/// "Accepted {id} of application {app}: {outbox lines}" after each broker confirm, and the worker's "Finished commands
+/// "Accepted {id} of application {app}: {outbox lines}" after each broker confirm, and the workers' "Finished commands
 /// {ids}" for the commands each batch wrote. It tells a command the worker never wrote (lost between the confirm
 /// and the worker) from one it wrote (lost in or after the write).
 /// </summary>
 public sealed partial class CommandTrace(string outDir)
 {
     private readonly string[] _apiLines = Directory.GetFiles(outDir, "api*.log").SelectMany(File.ReadLines).ToArray();
-    private readonly HashSet<string> _finished = File.Exists(Path.Combine(outDir, "worker.log"))
-        ? File.ReadLines(Path.Combine(outDir, "worker.log"))
-            .Select(line => FinishedLine().Match(line)).Where(m => m.Success)
-            .SelectMany(m => m.Groups[1].Value.Split(',')).ToHashSet()
-        : [];
+    private readonly HashSet<string> _finished = Directory.GetFiles(outDir, "worker*.log").SelectMany(File.ReadLines)
+        .Select(line => FinishedLine().Match(line)).Where(m => m.Success)
+        .SelectMany(m => m.Groups[1].Value.Split(',')).ToHashSet();
 
     public string Describe(long appId, int chat, int number)
     {

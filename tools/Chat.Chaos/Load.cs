@@ -99,7 +99,9 @@ public static class Load
             for (var n = 0; !done(); n++)
             {
                 next = next + interval < Clock.Elapsed ? Clock.Elapsed : next + interval;
-                if (next > Clock.Elapsed) await Task.Delay(next - Clock.Elapsed);
+                // Read the clock once: checked and then read again, the wait could turn negative in between.
+                var wait = next - Clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
                 var app = Apps[random.Next(Apps.Count)];
                 var roll = random.Next(100);
                 if (roll < 3)
