@@ -21,6 +21,9 @@ end
 
 function init(args)
   mode, prefix, chats, option, before = args[1], args[2], tonumber(args[3] or "1"), args[4], args[5]
+  if mode == "post-as" then
+    authorized = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. option }
+  end
   math.randomseed(os.time() * 1000 + (thread_index or 0))
 end
 
