@@ -1,4 +1,5 @@
 using Chat.Api.Shared;
+using Chat.Api.Shared.Identity;
 using Chat.Contracts;
 using Chat.Domain.Data;
 using Chat.Domain.Numbers;
@@ -25,9 +26,9 @@ public static class ChatsApi
 
         var chat = app.MapChatGroup().WithTags("Chats");
         chat.MapGet("/", Get).WithName("GetChat");
-        chat.MapPatch("/", Rename).WithName("UpdateChat");
-        chat.MapPut("/", Rename).WithName("ReplaceChat");
-        chat.MapDelete("/", Delete).WithName("DeleteChat");
+        chat.MapPatch("/", Rename).ForChatMembers().WithName("UpdateChat");
+        chat.MapPut("/", Rename).ForChatMembers().WithName("ReplaceChat");
+        chat.MapDelete("/", Delete).ForChatMembers().WithName("DeleteChat");
     }
 
     /// <summary>The services the chat handlers share.</summary>
@@ -38,8 +39,10 @@ public static class ChatsApi
     {
         var validation = new Validation();
         var name = validation.Text("name", body?.Name, 1, Limits.MaxNameLength, required: false);
-        var members = UserIds.List(validation, "members", body?.Members, required: body?.Distinct == true);
+        var named = UserIds.List(validation, "members", body?.Members, required: body?.Distinct == true);
         if (!validation.IsValid) return validation.Problem();
+        // A chat a user creates has that user among its members.
+        var members = UserIds.With(named, request.Caller.UserId);
 
         var app = request.App;
         if (body?.Distinct == true)
@@ -99,7 +102,9 @@ public static class ChatsApi
                 return rows.Select(r => r.State).ToList();
             });
         var members = await rosters.OfAsync(app.Id, page.Items.Select(c => c.Number).ToList());
-        var items = page.Items.Select(c => new KnownChat(c, null, counts.GetValueOrDefault(c.Number)).ToResponse(members[c.Number].Ids)).ToList();
+        // A user sees only the chats it may read: a page may then hold fewer than limit, and next still leads on.
+        var items = page.Items.Where(c => Access.MayRead(request.Caller, members[c.Number]))
+            .Select(c => new KnownChat(c, null, counts.GetValueOrDefault(c.Number)).ToResponse(members[c.Number].Ids, ChatResponse.MembersInLists)).ToList();
         return TypedResults.Ok(new Page<ChatResponse>(items, page.Next is { } next ? $"/applications/{app.Token}/chats?limit={take}&after={next.LastKey}" : null));
     }
 

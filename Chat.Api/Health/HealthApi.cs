@@ -29,9 +29,12 @@ public static class HealthApi
         });
     }
 
+    /// <summary>The status for everyone (load balancers need no more); which dependency and why only with the admin key.</summary>
     private static Task WriteReport(HttpContext http, HealthReport report)
     {
         http.Response.ContentType = "application/json";
+        if (AdminKey.Refusal(http) is not null)
+            return JsonSerializer.SerializeAsync(http.Response.Body, new { status = report.Status.ToString() });
         return JsonSerializer.SerializeAsync(http.Response.Body, new
         {
             status = report.Status.ToString(),

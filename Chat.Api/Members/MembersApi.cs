@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Api.Shared;
+using Chat.Api.Shared.Identity;
 using Chat.Contracts;
 using Chat.Domain;
 using Chat.Domain.Data;
@@ -26,12 +27,12 @@ public static class MembersApi
     {
         var members = app.MapChatGroup("/members").WithTags("Members");
         members.MapGet("/", List).WithName("ListMembers").WithSummary("Members with their cursors, ordered by user id");
-        members.MapPost("/", Add).WithName("AddMembers").WithSummary("Add users to a chat; members already in it stay as they are");
+        members.MapPost("/", Add).ForChatMembers().WithName("AddMembers").WithSummary("Add users to a chat; members already in it stay as they are");
         members.MapGet("/{user}", Get).WithName("GetMember");
-        members.MapDelete("/{user}", Remove).WithName("RemoveMember");
+        members.MapDelete("/{user}", Remove).ForUserInPath().WithName("RemoveMember");
 
         app.MapApplicationGroup("/users/{user}/chats").WithTags("Members")
-            .MapGet("/", ChatsOfUser).WithName("ListChatsOfUser")
+            .MapGet("/", ChatsOfUser).ForUserInPath().WithName("ListChatsOfUser")
             .WithSummary("The chats a user is a member of, ascending by number, with the user's cursors");
         app.MapReceipts();
     }
@@ -81,12 +82,13 @@ public static class MembersApi
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Remove(RequestContext request, string user,
-        [AsParameters] Services services, CancellationToken ct)
+        [AsParameters] Services services, IChatEvents events, CancellationToken ct)
     {
         if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();
         if (request.Chat.State.DistinctKey is not null) return MembersAreFixed();
         if ((await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(user) is not { } member) return TypedResults.NotFound();
         await services.Acceptance.AcceptAsync([Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), services.Versions.Leaving(member), basedOn: member)], ct);
+        await events.MemberRemovedAsync(request.App.Id, request.ChatNumber, user);
         return TypedResults.NoContent();
     }
 

@@ -1,4 +1,5 @@
 using Chat.Api.Shared;
+using Chat.Api.Shared.Identity;
 using Chat.Contracts;
 using Chat.Domain.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,12 +26,14 @@ public static class ReceiptsApi
         [AsParameters] MembersApi.Services services, IChatEvents events, CancellationToken ct)
     {
         var validation = new Validation();
-        var user = validation.Text("user", body.User, 1, Limits.MaxUserIdLength);
+        // A user token reports for its own user, which it need not name.
+        var named = validation.Text("user", body.User, 1, Limits.MaxUserIdLength, required: !request.Caller.IsUser);
         if (body.DeliveredUpTo is null && body.ReadUpTo is null)
             validation.Add("read_up_to", "delivered_up_to or read_up_to is required.");
         if (body.DeliveredUpTo is < 0) validation.Add("delivered_up_to", "must be a message number (0 or more).");
         if (body.ReadUpTo is < 0) validation.Add("read_up_to", "must be a message number (0 or more).");
         if (!validation.IsValid) return validation.Problem();
+        if (!request.TryActFor(named, out var user)) return Access.Forbidden("A user token reports receipts only for its own user.");
 
         if ((await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(user!) is not { } member)
             return validation.Add("user", "is not a member of this chat.").Problem();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.Api.Shared;
+using Chat.Api.Shared.Identity;
 using Chat.Contracts;
 using Chat.Domain.Numbers;
 using Chat.Domain.Pipeline;
@@ -42,8 +43,9 @@ public static class MessagesApi
     {
         var validation = new Validation();
         var text = Body(validation, body.Body);
-        var sender = validation.Text("sender", body.Sender, 1, Limits.MaxUserIdLength, required: false);
+        var named = validation.Text("sender", body.Sender, 1, Limits.MaxUserIdLength, required: false);
         if (!validation.IsValid) return validation.Problem();
+        if (!request.TryActFor(named, out var sender)) return Access.Forbidden("A user token sends only as its own user.");
         var (app, chat) = (request.App, request.ChatNumber);
 
         IdempotencyKeys.Proceed? started = null;
@@ -101,6 +103,7 @@ public static class MessagesApi
         MessageRequest body, [AsParameters] Services services, CancellationToken ct)
     {
         if (await services.Reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
+        if (!request.Caller.MayActFor(message.Sender)) return Access.Forbidden("A user token edits only its own user's messages.");
         var validation = new Validation();
         var text = Body(validation, body.Body);
         if (!validation.IsValid) return validation.Problem();
@@ -112,10 +115,11 @@ public static class MessagesApi
         return TypedResults.Ok(response);
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(RequestContext request, int number, [AsParameters] Services services,
-        CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(RequestContext request, int number,
+        [AsParameters] Services services, CancellationToken ct)
     {
         if (await services.Reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
+        if (!request.Caller.MayActFor(message.Sender)) return Access.Forbidden("A user token deletes only its own user's messages.");
         var now = services.Versions.After(message.UpdatedAt);
         var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message with { UpdatedAt = now, DeletedAt = now }, basedOn: message)], ct);
         await services.Events.MessageDeletedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, number);

@@ -3,6 +3,8 @@ using System.Threading.RateLimiting;
 using System.ComponentModel.DataAnnotations;
 using Chat.Contracts;
 using Chat.Domain;
+using Chat.Api.Shared;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -24,13 +26,21 @@ public sealed class RateLimitOptions
     /// <summary>Requests a token may send at once after a quiet spell (the bucket's size).</summary>
     [Range(1, 10_000_000)]
     public int Burst { get; set; } = 2000;
+
+    /// <summary>Applications one client address may create per minute, per replica (nginx limits the same in front).</summary>
+    [Range(1, 1_000_000)]
+    public int ApplicationsPerMinute { get; set; } = 10;
+
+    /// <summary>Applications one client address may create at once after a quiet spell.</summary>
+    [Range(1, 1_000_000)]
+    public int ApplicationsBurst { get; set; } = 20;
 }
 
 /// <summary>
-/// Limits requests per application token, taken from the route (<c>{token}</c>), never per client address:
-/// behind nginx every client has the proxy's address. Over the limit: 429 with <c>Retry-After</c> and a problem
-/// body (ASP.NET's default would be a bare 503). Routes without a token (creating an application, health,
-/// admin) are not limited here.
+/// Limits requests per application token, taken from the route (<c>{token}</c>): behind nginx every client has the
+/// proxy's address, and a token stands for one customer. Creating an application names no token: it is limited per
+/// client address (<see cref="RateLimitPolicies.PerClientAddress"/>), the address nginx forwards. Over a limit: 429 with
+/// <c>Retry-After</c> and a problem body (ASP.NET's default would be a bare 503). Health and admin routes are not limited.
 /// </summary>
 public static class RateLimits
 {
@@ -43,13 +53,40 @@ public static class RateLimits
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(PartitionByToken);
+            limiter.AddPolicy(RateLimitPolicies.PerClientAddress, PartitionByClientAddress);
             limiter.OnRejected = RejectAsync;
+        });
+        // The client address is the one nginx puts in X-Forwarded-For, believed only from a proxy on loopback or a private
+        // network (compose's): the API replicas are never reachable from anywhere else.
+        builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            forwarded.ForwardLimit = 1;
+            foreach (var network in new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" })
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
         });
         return builder;
     }
 
     /// <summary>After routing (which WebApplication adds first), so the route's token is known.</summary>
-    public static void UseRateLimits(this IApplicationBuilder app) => app.UseRateLimiter();
+    public static void UseRateLimits(this IApplicationBuilder app)
+    {
+        app.UseForwardedHeaders();
+        app.UseRateLimiter();
+    }
+
+    private static RateLimitPartition<string> PartitionByClientAddress(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        return RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.ApplicationsBurst,
+            TokensPerPeriod = Math.Max(1, options.ApplicationsPerMinute / 10),
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1.0 / Math.Min(10, options.ApplicationsPerMinute)),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        });
+    }
 
     private static RateLimitPartition<string> PartitionByToken(HttpContext http)
     {
@@ -83,6 +120,8 @@ public static class RateLimits
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-            detail: $"This application is sending requests faster than its limit; retry in {seconds} s.").ExecuteAsync(http);
+            detail: http.GetRouteValue("token") is null
+                ? $"Too many requests from this address; retry in {seconds} s."
+                : $"This application is sending requests faster than its limit; retry in {seconds} s.").ExecuteAsync(http);
     }
 }

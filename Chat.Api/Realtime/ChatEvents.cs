@@ -9,7 +9,7 @@ namespace Chat.Api.Realtime;
 /// confirmed the write: an event never announces something that may be lost. Delivery is best effort; clients that
 /// were away catch up from the history, since every event names the chat and message numbers.
 /// </summary>
-public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEvents> log) : IChatEvents
+public sealed partial class ChatEvents(IHubContext<ChatHub> hub, RemovedMembers removed, ILogger<ChatEvents> log) : IChatEvents
 {
     public const string MessageCreated = "messageCreated";
     public const string MessageUpdated = "messageUpdated";
@@ -31,6 +31,8 @@ public sealed partial class ChatEvents(IHubContext<ChatHub> hub, ILogger<ChatEve
 
     public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member) =>
         SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(seq, chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
+
+    public Task MemberRemovedAsync(long applicationId, int chatNumber, string user) => removed.PublishAsync(applicationId, chatNumber, user);
 
     private async Task SendAsync(long applicationId, int chatNumber, string name, object payload)
     {

@@ -17,6 +17,10 @@ public sealed class RealtimeOptions : IValidatableObject
     [Range(1, 1000)]
     public int TypingPerSecond { get; set; } = 3;
 
+    /// <summary>Joins one connection may ask for per second; more are refused (each costs look-ups).</summary>
+    [Range(1, 1000)]
+    public int JoinsPerSecond { get; set; } = 10;
+
     /// <summary>Chats one connection may join.</summary>
     [Range(1, 10_000)]
     public int MaxChatsPerConnection { get; set; } = 100;

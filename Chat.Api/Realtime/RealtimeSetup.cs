@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.Api.Shared;
+using Chat.Api.Shared.Identity;
 using Chat.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -30,16 +31,46 @@ public static class RealtimeSetup
         builder.Services.AddSingleton<IChatEvents, ChatEvents>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<PresenceTracker>();
+        builder.Services.AddSingleton<JoinedConnections>();
+        builder.Services.AddSingleton<RemovedMembers>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RemovedMembers>());
         builder.Services.AddHostedService<PresenceHeartbeat>();
         return builder;
     }
 
-    public static void MapRealtime(this IEndpointRouteBuilder app)
+    public static void MapRealtime(this WebApplication app)
     {
-        app.MapHub<ChatHub>(HubPath);
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(HubPath), hub => hub.Use(IdentifyAsync));
+        // A connection made with a user token is closed when the token expires.
+        app.MapHub<ChatHub>(HubPath, o => o.CloseOnAuthenticationExpiration = true);
         app.MapApplicationGroup("/users/{user}/presence").WithTags("Presence")
             .MapGet("/", Presence).WithName("GetPresence")
             .WithSummary("Online while connected to the hub as a member; last_seen_at otherwise");
+    }
+
+    /// <summary>
+    /// Every request of a hub connection (negotiate, the WebSocket, each long poll) that presents a credential names its
+    /// application (<c>?application=&lt;token&gt;</c>) and is identified as HTTP calls are; a bad credential is a 401 before
+    /// any connection exists. Without one, the connection is the application token alone, checked at each <c>Join</c>.
+    /// </summary>
+    private static async Task IdentifyAsync(HttpContext http, RequestDelegate next)
+    {
+        if (Credential.IsPresented(http.Request))
+        {
+            var request = http.RequestServices.GetRequiredService<RequestContext>();
+            if (await http.RequestServices.GetRequiredService<ApplicationDirectory>().FindAsync(http.Request.Query["application"].ToString()) is not { } app)
+            {
+                await CallerAuthentication.Unauthorized(http, "Name the application of the credential: ?application=<token>.").ExecuteAsync(http);
+                return;
+            }
+            request.Resolve(app, null);
+            if (await CallerAuthentication.IdentifyAsync(http, request) is { } refused)
+            {
+                await refused.ExecuteAsync(http);
+                return;
+            }
+        }
+        await next(http);
     }
 
     private static async Task<Results<Ok<PresenceResponse>, NotFound>> Presence(RequestContext request, string user, PresenceStore presence)

@@ -13,4 +13,7 @@ public interface IChatEvents
     Task MessageUpdatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message);
     Task MessageDeletedAsync(long applicationId, int chatNumber, long seq, int number);
     Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member);
+
+    /// <summary>The member's connections stop receiving the chat's events, on every replica.</summary>
+    Task MemberRemovedAsync(long applicationId, int chatNumber, string user);
 }

@@ -1,10 +1,29 @@
 using System.Text.Json.Serialization;
 using Chat.Contracts;
+using Chat.Domain.Applications;
 
 namespace Chat.Api.Shared;
 
-/// <summary>What every request under <c>/applications/{token}</c> needs to know about its application; cached in Redis.</summary>
-public sealed record KnownApplication(long Id, string Token, string Name, int ChatsCount, DateTime CreatedAt, DateTime UpdatedAt);
+/// <summary>
+/// What every request under <c>/applications/{token}</c> needs to know about its application; cached in Redis (secrets
+/// only sealed). <see cref="Token"/> is the token the request named: the previous one during a rotation's grace.
+/// </summary>
+public sealed record KnownApplication(long Id, string Token, string Name, int ChatsCount, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public ApplicationAccess Access { get; init; } = ApplicationAccess.Open;
+}
+
+/// <summary>Who may call an application, and with what (docs/decisions/0014).</summary>
+/// <param name="SealedSecret">The application secret, sealed (Identity.SecretBox); null for an application created before secrets.</param>
+/// <param name="UserTokensRevokedBefore">User tokens issued before this instant, or without an issue time, are refused.</param>
+public sealed record ApplicationAccess(string Mode, string? SealedSecret = null, string? PreviousSealedSecret = null,
+    DateTime? PreviousSecretUntil = null, string? PreviousToken = null, DateTime? PreviousTokenUntil = null,
+    DateTime? UserTokensRevokedBefore = null)
+{
+    public static readonly ApplicationAccess Open = new(AuthModes.Open);
+
+    public bool RequiresCredential => Mode == AuthModes.UserTokens;
+}
 
 /// <summary>
 /// A chat as the API knows it: its latest state, and its row id and counts once the worker has persisted it
@@ -12,13 +31,24 @@ public sealed record KnownApplication(long Id, string Token, string Name, int Ch
 /// </summary>
 public sealed record KnownChat(ChatState State, long? RowId, int MessagesCount)
 {
-    public ChatResponse ToResponse(IReadOnlyList<string>? members = null) =>
-        new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt, members is { Count: > 0 } ? members : null);
+    /// <param name="members">Current member ids, ordered.</param>
+    /// <param name="atMost">In lists: the first this many only (<see cref="ChatResponse.MembersInLists"/>); members_count says how many there are.</param>
+    public ChatResponse ToResponse(IReadOnlyList<string>? members = null, int? atMost = null) =>
+        new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt,
+            members is { Count: > 0 } ? (atMost is { } most && members.Count > most ? members.Take(most).ToList() : members) : null,
+            members is { Count: > 0 } ? members.Count : null);
 }
 
-/// <param name="Members">Current member ids, ordered; omitted when the chat has none.</param>
+/// <param name="Members">Current member ids, ordered; omitted when the chat has none; in lists only the first
+/// <see cref="MembersInLists"/>.</param>
+/// <param name="MembersCount">How many members the chat has, beside <paramref name="Members"/>.</param>
 public sealed record ChatResponse(int Number, string? Name, int MessagesCount, DateTime CreatedAt, DateTime UpdatedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Members = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Members = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MembersCount = null)
+{
+    /// <summary>A page of 200 chats of 1,000 members each would be 200,000 ids: lists show the first few.</summary>
+    public const int MembersInLists = 10;
+}
 
 /// <summary>A message as every representation shows it: GET, history, events.</summary>
 public sealed record MessageResponse(

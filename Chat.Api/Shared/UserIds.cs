@@ -35,4 +35,8 @@ public static class UserIds
         }
         return ids.Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary><paramref name="ids"/> (in ordinal order) with <paramref name="user"/> too, when there is one.</summary>
+    public static IReadOnlyList<string> With(IReadOnlyList<string> ids, string? user) =>
+        user is null || ids.Contains(user, StringComparer.Ordinal) ? ids : ids.Append(user).Order(StringComparer.Ordinal).ToList();
 }

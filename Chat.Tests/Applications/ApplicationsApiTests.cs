@@ -139,20 +139,24 @@ public sealed class ApplicationsApiTests : OneApiHost
     }
 
     [Test]
-    public async Task AdminListingPagesThroughEveryApplication()
+    public async Task AdminListingPagesThroughEveryApplicationShowingOnlyTheStartOfTokensAndNoSecret()
     {
         var mine = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Api.CreateApplicationAsync()));
         var seen = new List<string>();
+        var text = new List<string>();
         for (var url = "/applications?limit=2"; url is not null;)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
             var page = await (await Client.SendAsync(request)).ShouldBeAsync(HttpStatusCode.OK);
             Assert.That(page.GetProperty("data").GetArrayLength(), Is.LessThanOrEqualTo(2));
-            seen.AddRange(page.GetProperty("data").EnumerateArray().Select(a => a.GetProperty("token").GetString()!));
+            seen.AddRange(page.GetProperty("data").EnumerateArray().Select(a => a.GetProperty("token_prefix").GetString()!));
+            text.Add(page.GetRawText());
             url = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
         }
         Assert.That(seen, Is.Unique);
-        Assert.That(seen, Is.SupersetOf(mine));
+        Assert.That(seen, Is.SupersetOf(mine.Select(t => t[..8])));
+        Assert.That(mine.Where(t => text.Any(page => page.Contains(t))), Is.Empty, "no whole token in any page or next link");
+        Assert.That(text.Where(page => page.Contains("secret") || page.Contains("sk_")), Is.Empty, "no secret");
     }
 
     [Test]
@@ -167,6 +171,9 @@ public sealed class ApplicationsApiTests : OneApiHost
     {
         Assert.That((await Client.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var ready = await (await Client.GetAsync("/health/ready")).ShouldBeAsync(HttpStatusCode.OK);
-        Assert.That(ready.GetProperty("checks").EnumerateObject().Select(c => c.Name), Is.EquivalentTo(new[] { "mysql", "redis", "rabbitmq", "search" }));
+        Assert.That(ready.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "status" }), "the public learns the status only");
+        using var withKey = new HttpRequestMessage(HttpMethod.Get, "/health/ready") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
+        var details = await (await Client.SendAsync(withKey)).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That(details.GetProperty("checks").EnumerateObject().Select(c => c.Name), Is.EquivalentTo(new[] { "mysql", "redis", "rabbitmq", "search" }));
     }
 }

@@ -25,13 +25,17 @@ public sealed class HubClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static async Task<HubClient> ConnectAsync(WebApplicationFactory<Program> host)
+    /// <param name="credential">A user token (or the application secret) of <paramref name="application"/>, sent on every request
+    /// of the connection as SignalR's accessTokenFactory does.</param>
+    public static async Task<HubClient> ConnectAsync(WebApplicationFactory<Program> host, string? credential = null, string? application = null)
     {
+        var path = application is null ? "/hubs/chat" : $"/hubs/chat?application={application}";
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(host.Server.BaseAddress, "/hubs/chat"), o =>
+            .WithUrl(new Uri(host.Server.BaseAddress, path), o =>
             {
                 o.HttpMessageHandlerFactory = _ => host.Server.CreateHandler();
                 o.Transports = HttpTransportType.LongPolling;
+                if (credential is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(credential);
             })
             .Build();
         await connection.StartAsync();

@@ -33,6 +33,11 @@ public sealed class TestServices
         Default("ConnectionStrings__Redis", "127.0.0.1:6379,defaultDatabase=1");
         Default("ConnectionStrings__RabbitMq", "amqp://chat:chat@127.0.0.1:5672/chat_test");
         Environment.SetEnvironmentVariable("Admin__ApiKey", AdminKey);
+        // A key of this run only: secrets sealed by it mean nothing anywhere else.
+        Default("Auth__EncryptionKeys", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        // Tests create many applications from one address; the limit itself is tested with its own setting.
+        Default("RateLimit__ApplicationsPerMinute", "1000000");
+        Default("RateLimit__ApplicationsBurst", "1000000");
 
         if (await DockerEngineAnswersAsync())
         {

@@ -51,7 +51,7 @@ public sealed class PoisonMessageTests
         // Two trips round the retry queue for a message whose chat never appears, instead of two minutes.
         await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?> { ["Worker:MaxWaits"] = "2" });
         Assert.That(await WorkerHost.WaitForMessagesAsync(token, 1000), Is.EqualTo(1000), "every good command is persisted");
-        var dead = await DeadLettersAsync(marker, expected: poison.Length);
+        var dead = await DeadLetters.WithMarkerAsync(marker, expected: poison.Length);
 
         Assert.That(dead.Select(d => d.Body), Is.EquivalentTo(poison.Select(Encoding.UTF8.GetString)).Using<string, string>(SameCommand),
             "each malformed command is dead-lettered exactly once");
@@ -90,32 +90,4 @@ public sealed class PoisonMessageTests
         dead == sent || (dead.Contains("\"type\"") && Marked(dead) == Marked(sent));
 
     private static string Marked(string body) => body[(body.IndexOf("poison-", StringComparison.Ordinal) - 1)..][..40];
-
-    /// <summary>The dead-letter entries carrying the marker, once <paramref name="expected"/> of them arrived (or 30 s passed); left in the queue.</summary>
-    private static async Task<List<(string Body, string Reason)>> DeadLettersAsync(string marker, int expected)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            var found = new List<(string, string)>();
-            // Unacknowledged gets: closing the channel puts them all back.
-            while (await channel.BasicGetAsync(QueueNames.Dead, autoAck: false) is { } entry)
-            {
-                var body = Encoding.UTF8.GetString(entry.Body.Span);
-                if (!body.Contains(marker)) continue;
-                var reason = entry.BasicProperties.Headers?.TryGetValue("x-reason", out var value) == true && value is byte[] bytes
-                    ? Encoding.UTF8.GetString(bytes) : "";
-                found.Add((body, reason));
-            }
-            if (found.Count >= expected || DateTime.UtcNow > deadline)
-            {
-                await Task.Delay(found.Count >= expected ? 2000 : 0); // anything beyond the expected would be a duplicate
-                return found;
-            }
-            await Task.Delay(500);
-        }
-    }
 }

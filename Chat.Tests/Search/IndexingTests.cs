@@ -158,7 +158,7 @@ public sealed class IndexingTests
     {
         using var elasticsearch = new FakeElasticsearch();
         await using (var up = new ApiFactory(ElasticsearchApi(elasticsearch.Server.BaseAddress)))
-        using (var response = await up.CreateClient().GetAsync("/health/ready"))
+        using (var response = await up.CreateClient().GetReadinessAsync())
         {
             var search = (await response.ShouldBeAsync(HttpStatusCode.OK)).GetProperty("checks").GetProperty("search");
             Assert.That(search.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
@@ -170,7 +170,7 @@ public sealed class IndexingTests
             await WorkerHost.WaitForChatsAsync(token, 1);
         await using var down = new ApiFactory(ElasticsearchApi(RecordingHttpListener.UnusedAddress()));
         var client = down.CreateClient();
-        using (var response = await client.GetAsync("/health/ready"))
+        using (var response = await client.GetReadinessAsync())
         {
             var search = (await response.ShouldBeAsync(HttpStatusCode.OK)).GetProperty("checks").GetProperty("search");
             Assert.That(search.GetProperty("status").GetString(), Is.EqualTo("Degraded"), "search down does not take the replica out");

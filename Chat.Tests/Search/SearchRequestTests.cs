@@ -112,7 +112,7 @@ public sealed class SearchRequestTests
     [Test]
     public async Task ReadinessNamesTheDatabaseProvider()
     {
-        using var response = await _host.Client.GetAsync("/health/ready");
+        using var response = await _host.Client.GetReadinessAsync();
         var search = (await response.ShouldBeAsync(HttpStatusCode.OK)).GetProperty("checks").GetProperty("search");
         Assert.That(search.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
         Assert.That(search.GetProperty("description").GetString(), Is.EqualTo("database"));

@@ -66,6 +66,58 @@ public sealed class FuzzTests
     }
 
     /// <summary>
+    /// The same fuzzing against an application in <c>user_tokens</c> mode, each request carrying no credential, a malformed
+    /// header, an expired, foreign-signed or unsigned user token, or a valid token of a user who is not a member of the
+    /// fixture chat: still no 5xx, and no 2xx wherever the credential or the act is forbidden (only what any user of the
+    /// application may do, with a valid token, can succeed).
+    /// </summary>
+    [Test]
+    public async Task FuzzedRequestsWithUserTokensGetNo5xxAndNo2xxWhereTheCallerIsForbidden()
+    {
+        const int requests = 4_000;
+        await using var api = new ApiFactory(new Dictionary<string, string?> { ["RateLimit:PermitsPerSecond"] = "1000000" });
+        var client = api.CreateClient();
+        var (token, secret) = await client.CreateApplicationWithSecretAsync("user_tokens");
+        await (await client.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats", new { members = new[] { "bob" } }))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        await (await client.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats/1/messages", new { body = "fixture", sender = "bob" }))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var now = DateTimeOffset.UtcNow;
+        var member = UserTokens.For(secret, Surface.Samples["user"]); // alice: a user of the application, not a member of chat 1
+        string[] credentials =
+        [
+            "", member, UserTokens.For(secret, "mallory", TimeSpan.FromSeconds(-120)),
+            UserTokens.For((await client.CreateApplicationWithSecretAsync()).Secret, "alice"),
+            UserTokens.Sign("", new Dictionary<string, object> { ["sub"] = "alice", ["exp"] = now.AddHours(1).ToUnixTimeSeconds() }, "none"),
+            "sk_" + new string('A', 43), "not.a.jwt",
+        ];
+
+        var fuzzer = new RequestFuzzer(Seed, token, credentials);
+        var failures = new ConcurrentQueue<string>();
+        var statuses = new ConcurrentDictionary<int, int>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            var fuzzed = fuzzer.Create(i);
+            using var request = fuzzed.ToHttpRequest();
+            using var response = await client.SendAsync(request, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+            // The member token may create chats (then it belongs to them): forbidden for it is chat 1 and managing the application.
+            var forbidden = fuzzed.Endpoint.Access == Access.Token && (fuzzed.Credential != member
+                || fuzzed.Endpoint.User == UserRule.ServerOnly || (fuzzed.Endpoint.User != UserRule.AnyUser && InChatOne(fuzzed.Url)));
+            if (Flaw(fuzzed, response, body) is { } flaw) failures.Enqueue($"#{i} {flaw}: {fuzzed} -> {(int)response.StatusCode} {Clip(body)}");
+            else if (forbidden && (int)response.StatusCode is >= 200 and < 300)
+                failures.Enqueue($"#{i} a 2xx for a forbidden caller: {fuzzed} -> {(int)response.StatusCode} {Clip(body)}");
+        });
+
+        TestContext.Progress.WriteLine($"Fuzz with user tokens, seed {Seed}: {requests} requests; statuses " +
+            string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
+        Assert.That(failures, Is.Empty, $"{failures.Count} flawed answers (FUZZ_SEED={Seed}), first ones:\n" + string.Join("\n", failures.Take(40)));
+        Assert.That(api.Logs.Errors, Is.Empty, "no unhandled exception or error was logged");
+        Assert.That(statuses.Keys, Does.Contain(401).And.Contain(403).And.Contain(404), "the forbidden callers were refused in each way");
+    }
+
+    /// <summary>
     /// Whatever odd input the API accepted, the worker must be able to write: a 201 that the worker rejects is a
     /// lost message. Runs a worker and returns the accepted resources missing from MySQL (a message may be gone
     /// with its chat, which a fuzzed DELETE removed) and the worker's error logs.
@@ -102,6 +154,8 @@ public sealed class FuzzTests
         return null;
     }
 
+
+    private static bool InChatOne(string url) => System.Text.RegularExpressions.Regex.IsMatch(url, "/chats/(1|01|%2B1|\\+1)(/|\\?|$)");
 
     private static string Clip(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

@@ -5,8 +5,9 @@ using System.Text;
 namespace Chat.Tests.Security;
 
 /// <summary>One generated request, replayable from its description.</summary>
+/// <param name="Credential">The bearer credential sent when the fuzzer was given credentials: "" for none, null for a malformed header.</param>
 public sealed record FuzzedRequest(Endpoint Endpoint, string Method, string Url, string? ContentType, byte[]? Body,
-    IReadOnlyList<(string Name, string Value)> Headers)
+    IReadOnlyList<(string Name, string Value)> Headers, string? Credential = null)
 {
     public HttpRequestMessage ToHttpRequest()
     {
@@ -35,10 +36,13 @@ public sealed record FuzzedRequest(Endpoint Endpoint, string Method, string Url,
 /// huge and Unicode strings, bad numbers, cursors and timestamps, wrong content types, missing and extra fields,
 /// huge headers, odd methods. Request <c>i</c> depends only on the seed and <c>i</c>, so a failure can be
 /// replayed alone. Requests that could delete the fixtures (<paramref name="token"/>, chat 1, message 1) are
-/// never generated, so most requests reach the handlers instead of stopping at a 404.
+/// never generated, so most requests reach the handlers instead of stopping at a 404. With
+/// <paramref name="credentials"/>, each request also carries one of them (or a malformed Authorization header).
 /// </summary>
-public sealed class RequestFuzzer(int seed, string token)
+public sealed class RequestFuzzer(int seed, string token, IReadOnlyList<string>? credentials = null)
 {
+    private static readonly string[] MalformedAuthorizations = ["Bearer", "Bearer ", "Basic YWxpY2U6c2VjcmV0", "bearer x.y", "Bearer a.b.c.d", "Token x", "Bearer é"];
+
     private static readonly string[] Methods = ["HEAD", "OPTIONS", "TRACE", "FOO", "get", "PROPFIND", "PATCH", "DELETE"];
 
     private static readonly string[] BadTokens =
@@ -152,7 +156,13 @@ public sealed class RequestFuzzer(int seed, string token)
             var roll = random.Next(100);
             contentType = roll < 75 ? "application/json" : roll < 80 ? null : Pick(random, ContentTypes);
         }
-        return new FuzzedRequest(endpoint, method, url, contentType, body, Headers(random, endpoint));
+        var headers = Headers(random, endpoint);
+        if (credentials is null) return new FuzzedRequest(endpoint, method, url, contentType, body, headers);
+        // Null: a malformed Authorization header; "": none at all.
+        var credential = random.Next(100) < 5 ? null : credentials[random.Next(credentials.Count)];
+        if (credential is null) headers.Add(("Authorization", Pick(random, MalformedAuthorizations)));
+        else if (credential.Length > 0) headers.Add(("Authorization", $"Bearer {credential}"));
+        return new FuzzedRequest(endpoint, method, url, contentType, body, headers, credential);
     }
 
     private string TokenSegment(Random random, bool destructive)

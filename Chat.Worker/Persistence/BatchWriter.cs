@@ -20,7 +20,7 @@ public sealed class BatchWriter(MySqlDataSource database)
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var sql = new Sql(connection, transaction);
 
-        foreach (var deleted in commands.OfType<ApplicationDeleted>()) outcome.DeletedApplications.Add(deleted.ApplicationId);
+        await DeletedApplicationsAsync(sql, commands, outcome, ct);
         var writes = await LiveWritesAsync(sql, commands, outcome, ct);
         Dictionary<(long App, int Number), (long Id, bool Deleted)>? chatRows = null;
         foreach (var kind in Kinds.All)
@@ -59,6 +59,24 @@ public sealed class BatchWriter(MySqlDataSource database)
         foreach (var chat in outcome.Chats)
             if (rows.TryGetValue((chat.ApplicationId, chat.Number), out var row) && row.Deleted) outcome.DeletedChatRows.Add(row.Id);
         return rows;
+    }
+
+    /// <summary>
+    /// Applications to purge: only those MySQL has marked deleted, where the API's DELETE put its mark before publishing
+    /// the command. A deletion of a live application was not sent by the API (a forged or misrouted command): it purges
+    /// nothing and is rejected with the reason. One of an application already purged (a redelivery) is simply done.
+    /// </summary>
+    private static async Task DeletedApplicationsAsync(Sql sql, IReadOnlyList<Command> commands, BatchOutcome outcome, CancellationToken ct)
+    {
+        var deletions = commands.OfType<ApplicationDeleted>().ToList();
+        if (deletions.Count == 0) return;
+        var marked = await sql.ApplicationsAsync(deletions.Select(d => d.ApplicationId).Distinct().ToList(), ct);
+        foreach (var deletion in deletions)
+        {
+            if (!marked.TryGetValue(deletion.ApplicationId, out var deleted)) continue;
+            if (deleted) outcome.DeletedApplications.Add(deletion.ApplicationId);
+            else outcome.Reject(deletion, $"Application {deletion.ApplicationId} is not marked deleted in MySQL: nothing is purged.");
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace Chat.Bench;
@@ -21,13 +22,36 @@ public sealed class Api(Settings settings) : IDisposable
 
     public sealed record Created(int Number, DateTime CreatedAt);
 
-    private sealed record Application(string Token);
+    public sealed record Application(string Token, string Secret);
 
-    public async Task<string> CreateApplicationAsync(string name)
+    public async Task<string> CreateApplicationAsync(string name) => (await CreateApplicationAsync(name, "open")).Token;
+
+    /// <summary>An application in <paramref name="mode"/>, with its secret (shown only at creation).</summary>
+    public async Task<Application> CreateApplicationAsync(string name, string mode)
     {
-        using var response = await Http.PostAsJsonAsync("/applications", new { name }, Json);
+        using var response = await Http.PostAsJsonAsync("/applications", new { name, auth_mode = mode }, Json);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<Application>(Json))!.Token;
+        return (await response.Content.ReadFromJsonAsync<Application>(Json))!;
+    }
+
+    /// <summary>A chat of <paramref name="members"/>, created by the server role.</summary>
+    public async Task CreateChatAsync(Application app, IReadOnlyList<string> members)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/applications/{app.Token}/chats") { Content = JsonContent.Create(new { members }, options: Json) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.Secret);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A user token as an integrator's backend signs it (README, "Authentication"): HS256 over the secret.</summary>
+    public static string UserToken(string secret, string user, TimeSpan lifetime)
+    {
+        static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = B64(JsonSerializer.SerializeToUtf8Bytes(new { alg = "HS256", typ = "JWT" }));
+        var payload = B64(JsonSerializer.SerializeToUtf8Bytes(new { sub = user, iat = now, exp = now + (long)lifetime.TotalSeconds }));
+        var signature = B64(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{header}.{payload}")));
+        return $"{header}.{payload}.{signature}";
     }
 
     /// <summary>503s that set-up and warm-up calls retried, as a client following Retry-After would.</summary>

@@ -15,8 +15,10 @@ public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broke
 /// histories are written straight to MySQL, as the worker would have left them, because pushing 1.6 million
 /// messages through the API would take longer than the whole benchmark may.
 /// </summary>
+/// <param name="UserTokensToken">An application in user_tokens mode whose chat 1 has <see cref="Fixtures.BenchUser"/>; <paramref name="UserToken"/> is that user's.</param>
 public sealed record Fixtures(
     string ProductToken, long ProductApp,
+    string UserTokensToken, string UserToken,
     string HistoryToken,
     string ManyToken,
     string DirectToken,
@@ -33,6 +35,13 @@ public sealed record Fixtures(
             productToken = await bench.Api.CreateApplicationAsync("bench");
             productApp = await db.ApplicationIdAsync(productToken);
             await bench.Api.CreateChatAsync(productToken); // chat 1: the single-chat write load
+        }
+        var (userTokensToken, userToken) = ("", "");
+        if (s.Measures("creation"))
+        {
+            var locked = await bench.Api.CreateApplicationAsync("bench user tokens", "user_tokens");
+            await bench.Api.CreateChatAsync(locked, [BenchUser]);
+            (userTokensToken, userToken) = (locked.Token, Api.UserToken(locked.Secret, BenchUser, TimeSpan.FromHours(12)));
         }
 
         var history = await db.CreateApplicationAsync("bench history", 1);
@@ -51,8 +60,11 @@ public sealed record Fixtures(
         var direct = await db.CreateApplicationAsync("bench direct", 100);
         var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs);
         var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs);
-        return new Fixtures(productToken, productApp, history.Token, many.Token, direct.Token, drain.Id, drainChats);
+        return new Fixtures(productToken, productApp, userTokensToken, userToken, history.Token, many.Token, direct.Token, drain.Id, drainChats);
     }
+
+    /// <summary>The end user whose token drives the user-token creation runs.</summary>
+    public const string BenchUser = "bench-user";
 
     private static async Task<List<(int Number, long Row)>> RowsAsync(Database db, long applicationId, int chats)
     {

@@ -15,6 +15,10 @@ public static class CreationBench
         var productChats = $"/applications/{fx.ProductToken}/chats";
         var directChats = $"/direct/applications/{fx.DirectToken}/chats";
         Task<WrkResult> Product(int chats) => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post", productChats, $"{chats}");
+        // The same load in an application in user_tokens mode, each request carrying a user token (JWT validation, the
+        // roster read that decides visibility, the sender check) into a chat of that user.
+        var userChats = $"/applications/{fx.UserTokensToken}/chats";
+        Task<WrkResult> AsUser() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-as", userChats, "1", fx.UserToken);
         Task<WrkResult> Ceiling() => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", "/ceiling/chats", "1");
         Task<WrkResult> Direct(int chats) => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", directChats, $"{chats}");
         Task<WrkResult> Chats() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-chat", productChats);
@@ -23,6 +27,8 @@ public static class CreationBench
 
         Bench.Step("Warming up every endpoint (3 s each, not reported) ...");
         await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post", productChats, "1");
+        await Drained();
+        await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post-as", userChats, "1", fx.UserToken);
         await Drained();
         await Wrk.RunAsync(s.BenchUrl, s.Connections, 3, "post", "/ceiling/chats", "1");
         await PurgeCeiling();
@@ -33,6 +39,7 @@ public static class CreationBench
         Bench.Step($"Creation at {s.Connections} connections: product, ceiling, chats, direct write; {s.Runs} rounds of {s.WriteSeconds} s ...");
         var load = Report.LoadNow();
         var product = new List<WrkResult>();
+        var asUser = new List<WrkResult>();
         var ceiling = new List<WrkResult>();
         var chats = new List<WrkResult>();
         var direct = new List<WrkResult>();
@@ -45,6 +52,9 @@ public static class CreationBench
             await Drained(); // the worker's share of these messages is part of their cost
             productCpu.Stop(bench.Cpu, before, result.Requests);
             product.Add(result);
+
+            asUser.Add(await AsUser());
+            await Drained();
 
             before = ceilingCpu.Start(bench.Cpu);
             result = await Ceiling();
@@ -61,6 +71,12 @@ public static class CreationBench
         var ceilingSeries = new WrkSeries(ceiling, load);
         bench.Report.Add("1", "create message, 1 chat (product, through nginx)", productSeries);
         bench.Report.Add("1", "create chat, 1 application (product)", new WrkSeries(chats, load));
+        bench.Report.Add("1", "create message, 1 chat, user token in user_tokens mode (product)", new WrkSeries(asUser, load));
+        // Paired like the ceiling below: each round's user-token run against the open-mode run just before it.
+        var userRatios = asUser.Zip(product, (u, p) => u.PerSecond / p.PerSecond).ToList();
+        var userRatio = Stats.Median(userRatios);
+        bench.Report.Add(new Row("1", $"user token ÷ open mode, message creation (median of the rounds' ratios{Spread(userRatios)})",
+            Report.Ratio(userRatio), Target: Report.Check(userRatio >= 0.95, "≥ 0.95 (under 5 % cost)"), Load: load));
         bench.Report.Add("2", "ceiling: Redis INCR + persistent publish awaiting its confirm (bench server, own nginx)", ceilingSeries);
         // Paired: each round's product run against the ceiling run right after it, so a burst of background load
         // moves both sides of a pair; the median of the pairs.

@@ -1,6 +1,7 @@
 -- Requests for wrk (Debian's wrk 4.1, LuaJIT). Arguments after `--`:
 --   post-chat  <path>                     POST <path> (chat creation)
 --   post       <prefix> <chats>           POST <prefix>/<chat>/messages, chat random in 1..chats
+--   post-as    <prefix> <chats> <bearer>  the same, with Authorization: Bearer <bearer> (a user token)
 --   get        <prefix> <chats> <before>  GET  <prefix>/<chat>/messages?limit=50[&before=…]; before is
 --                                         "none", a number (the same page every time) or "random:<max>"
 --   search     <prefix> <chats> <q> <before>
@@ -9,6 +10,7 @@
 
 local mode, prefix, chats, option, before
 local json = { ["Content-Type"] = "application/json" }
+local authorized = {}
 local message = '{"body":"benchmark message: the quick brown fox jumps over the lazy dog"}'
 local threads = {}
 
@@ -19,6 +21,9 @@ end
 
 function init(args)
   mode, prefix, chats, option, before = args[1], args[2], tonumber(args[3] or "1"), args[4], args[5]
+  if mode == "post-as" then
+    authorized = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. option }
+  end
   math.randomseed(os.time() * 1000 + (thread_index or 0))
 end
 
@@ -38,6 +43,8 @@ function request()
     return wrk.format("POST", prefix, json, '{"name":"benchmark chat"}')
   elseif mode == "post" then
     return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", json, message)
+  elseif mode == "post-as" then
+    return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", authorized, message)
   elseif mode == "get" then
     return wrk.format("GET", prefix .. "/" .. chat() .. "/messages?limit=50" .. before_param(option))
   elseif mode == "search" then

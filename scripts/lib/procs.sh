@@ -1,6 +1,19 @@
 # shellcheck shell=bash
 # Sourced by scripts/dev-up, scripts/chaos and bench/run: the processes they start under .run (pid file in
-# $RUN/pids, log in $RUN/logs; needs RUN), and the nginx configuration they generate.
+# $RUN/pids, log in $RUN/logs; needs RUN), their keys, and the nginx configuration they generate.
+
+# dev_keys
+# Exports Admin__ApiKey and Auth__EncryptionKeys for the processes started under $RUN: the environment's, else
+# generated once into $RUN/admin-key and $RUN/encryption-key and kept, so that a restart keeps the admin key and can
+# still open the secrets it sealed (docs/decisions/0014). There is no default key.
+dev_keys() {
+  mkdir -p "$RUN"
+  [[ -s $RUN/admin-key ]] || (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$RUN/admin-key")
+  [[ -s $RUN/encryption-key ]] || (umask 077 && head -c 32 /dev/urandom | base64 >"$RUN/encryption-key")
+  : "${Admin__ApiKey:=$(<"$RUN/admin-key")}"
+  : "${Auth__EncryptionKeys:=$(<"$RUN/encryption-key")}"
+  export Admin__ApiKey Auth__EncryptionKeys
+}
 
 # start_tracked [--append] NAME DIR COMMAND...
 # Starts COMMAND in DIR, detached in its own session (dev-down signals its whole process group), output to

@@ -36,6 +36,17 @@ namespace Chat.Domain.Data.Migrations
 
                     MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("AuthMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("varchar(16)")
+                        .HasDefaultValue("open")
+                        .HasColumnName("auth_mode")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("AuthMode"), "ascii");
+
                     b.Property<int>("ChatsCount")
                         .HasColumnType("int")
                         .HasColumnName("chats_count");
@@ -56,6 +67,41 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("varchar(200)")
                         .HasColumnName("name");
 
+                    b.Property<string>("PreviousSecretSealed")
+                        .HasMaxLength(160)
+                        .HasColumnType("varchar(160)")
+                        .HasColumnName("previous_secret_sealed")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("PreviousSecretSealed"), "ascii");
+
+                    b.Property<DateTime?>("PreviousSecretUntil")
+                        .HasPrecision(6)
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("previous_secret_until");
+
+                    b.Property<string>("PreviousToken")
+                        .HasMaxLength(32)
+                        .HasColumnType("char(32)")
+                        .HasColumnName("previous_token")
+                        .IsFixedLength()
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("PreviousToken"), "ascii");
+
+                    b.Property<DateTime?>("PreviousTokenUntil")
+                        .HasPrecision(6)
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("previous_token_until");
+
+                    b.Property<string>("SecretSealed")
+                        .HasMaxLength(160)
+                        .HasColumnType("varchar(160)")
+                        .HasColumnName("secret_sealed")
+                        .UseCollation("ascii_bin");
+
+                    MySqlPropertyBuilderExtensions.HasCharSet(b.Property<string>("SecretSealed"), "ascii");
+
                     b.Property<string>("Token")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -71,7 +117,16 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("updated_at");
 
+                    b.Property<DateTime?>("UserTokensRevokedBefore")
+                        .HasPrecision(6)
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("user_tokens_revoked_before");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("PreviousToken")
+                        .IsUnique()
+                        .HasDatabaseName("ix_applications_previous_token");
 
                     b.HasIndex("Token")
                         .IsUnique()
