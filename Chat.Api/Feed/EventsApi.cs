@@ -5,6 +5,7 @@ namespace Chat.Api.Feed;
 /// <summary>
 /// <c>GET /applications/{token}/events?after=&amp;limit=</c>: every change of the application in feed order, resumable from
 /// any position (docs/decisions/0015). A page never holds a position while an earlier one is accepted but not readable yet.
+/// A user token reads the changes of the chats it may read and of its own membership.
 /// </summary>
 public static class EventsApi
 {
@@ -23,7 +24,7 @@ public static class EventsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: "Older than the retention",
                 detail: $"Positions up to {oldest - 1} are no longer kept; the oldest available is {oldest}.",
                 extensions: new Dictionary<string, object?> { ["oldest_seq"] = oldest });
-        return TypedResults.Ok(new FeedPageResponse(await feed.RenderAsync(request.App, read.Events),
+        return TypedResults.Ok(new FeedPageResponse(await feed.RenderAsync(request.App, read.Events, request.Caller),
             $"/applications/{request.App.Token}/events?after={read.Last}&limit={take}", read.Epoch));
     }
 }

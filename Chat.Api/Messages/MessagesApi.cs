@@ -157,7 +157,7 @@ public static class MessagesApi
         CancellationToken ct)
     {
         var versions = await feed.OfMessageAsync(request.App.Id, request.ChatNumber, number, ct);
-        return versions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok(new Page<FeedItem>(await feed.RenderAsync(request.App, versions), null));
+        return versions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok(new Page<FeedItem>(await feed.RenderAsync(request.App, versions, request.Caller), null));
     }
 
     /// <summary>The history's query parameters.</summary>

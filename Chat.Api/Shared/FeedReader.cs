@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Chat.Api.Shared.Identity;
 using Chat.Contracts;
 using Chat.Domain.Pipeline;
 using Microsoft.Extensions.Options;
@@ -68,11 +69,16 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
             .Where(e => !Kinds.FeedEvent.Hides(e)).OrderBy(e => e.Seq).ToList();
     }
 
-    /// <summary>The entries as clients read them: each thing's data as its own GET returns it now.</summary>
-    public async Task<IReadOnlyList<FeedItem>> RenderAsync(KnownApplication app, IReadOnlyList<FeedEvent> events)
+    /// <summary>
+    /// The entries as <paramref name="caller"/> reads them: each thing's data as its own GET returns it now. A user sees
+    /// the entries of the chats it may read now, and the changes of its own membership.
+    /// </summary>
+    public async Task<IReadOnlyList<FeedItem>> RenderAsync(KnownApplication app, IReadOnlyList<FeedEvent> events, Caller caller)
     {
         var inChats = events.Select(e => e.ChatNumber).Distinct().ToList();
         var rostersOf = await rosters.OfAsync(app.Id, inChats);
+        events = events.Where(e => Access.MayRead(caller, rostersOf[e.ChatNumber]) || (caller.IsUser && e.User == caller.UserId
+            && e.Type.StartsWith("member.", StringComparison.Ordinal))).ToList();
         var known = (await Task.WhenAll(inChats.Select(async n => (Number: n, Chat: await chats.FindAsync(app, n)))))
             .Where(c => c.Chat is not null).ToDictionary(c => c.Number, c => c.Chat!);
         var last = await lastNumbers.OfAsync(app, known.Values.ToList());

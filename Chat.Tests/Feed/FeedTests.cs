@@ -201,6 +201,32 @@ public sealed class FeedTests : TwoApiHosts
         Assert.That(feed.GetProperty("data")[0].GetProperty("seq").GetInt64(), Is.EqualTo(2), "the same position as the feed's");
     }
 
+    [Test]
+    public async Task AUserTokenReadsTheChangesOfChatsItMayReadAndOfItsOwnMembership()
+    {
+        var client = HostA.CreateClient();
+        var (token, secret) = await client.CreateApplicationWithSecretAsync("user_tokens");
+        var alice = UserTokens.For(secret, "alice");
+        async Task<int> ChatAsync(object body) =>
+            (await (await client.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats", body)).ShouldBeAsync(HttpStatusCode.Created))
+            .GetProperty("number").GetInt32();
+        var hers = await ChatAsync(new { members = new[] { "alice", "bob" } });
+        var others = await ChatAsync(new { members = new[] { "bob", "carol" } });
+        var open = await ChatAsync(new { });
+        var left = await ChatAsync(new { members = new[] { "alice", "carol" } });
+        await (await client.SendAsAsync(secret, HttpMethod.Delete, $"/applications/{token}/chats/{left}/members/alice")).ShouldBeAsync(HttpStatusCode.NoContent);
+
+        var page = await (await client.SendAsAsync(alice, HttpMethod.Get, $"/applications/{token}/events")).ShouldBeAsync(HttpStatusCode.OK);
+        var seen = page.GetProperty("data").EnumerateArray().Select(ChangeOf).ToList();
+
+        Assert.That(seen.Select(c => c.Chat).Distinct(), Is.EquivalentTo(new[] { hers, open, left }), "nothing of a chat she cannot read");
+        Assert.That(seen.Where(c => c.Chat == left), Is.EqualTo(new[] { new Change("member.added", left, null, "alice"), new Change("member.removed", left, null, "alice") }),
+            "of a chat she left, only her own membership");
+        var all = await (await client.SendAsAsync(secret, HttpMethod.Get, $"/applications/{token}/events")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.That(all.GetProperty("data").EnumerateArray().Select(ChangeOf).Select(c => c.Chat).Distinct(), Does.Contain(others), "the server role reads everything");
+        Assert.That(page.GetProperty("next").GetString(), Is.EqualTo(all.GetProperty("next").GetString()), "both continue after the same position");
+    }
+
     private static Change ChangeOf(JsonElement e) => new(e.GetProperty("type").GetString()!, e.GetProperty("chat").GetInt32(),
         e.TryGetProperty("number", out var n) ? n.GetInt32() : null, e.TryGetProperty("user", out var u) ? u.GetString() : null);
 
