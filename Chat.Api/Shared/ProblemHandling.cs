@@ -82,7 +82,8 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             LogUnhandled(exception, http.Request.Method, http.Request.Path);
         else if (status == StatusCodes.Status503ServiceUnavailable)
-            LogDependencyDown(exception.GetType().Name, exception.Message);
+            LogDependencyDown(http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, WhereInOurCode(exception),
+                exception.GetType().Name, exception.Message);
         if (status == StatusCodes.Status503ServiceUnavailable)
             http.Response.Headers.RetryAfter = "5";
 
@@ -123,6 +124,11 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency unavailable: {Type}: {Message}")]
-    private partial void LogDependencyDown(string type, string message);
+    /// <summary>The innermost frame of the project's own code that the failure passed through: which step needed the dependency.</summary>
+    private static string? WhereInOurCode(Exception exception) =>
+        (exception.InnerException is { } inner ? WhereInOurCode(inner) : null)
+        ?? exception.StackTrace?.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith("at Chat.", StringComparison.Ordinal));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency unavailable on {Method} {Route} ({Where}): {Type}: {Message}")]
+    private partial void LogDependencyDown(string method, string? route, string? where, string type, string message);
 }
