@@ -35,13 +35,14 @@ public sealed partial class Acceptance(PendingStore pending, CommandPublisher pu
         for (var round = 0; writes.Count > 0; round++)
         {
             if (round > MaxRebases) throw new ContendedWriteException("The same thing kept changing while this change was accepted; retry.");
-            if (await pending.PutAsync(writes) is not { } puts)
+            if (await pending.PutAsync(writes) is not { } outcome)
             {
                 await feed.ReserveAsync(writes[0].Scope.ApplicationId, ct);
                 continue;
             }
+            if (outcome.FeedRunsLow) feed.ReserveAhead(writes[0].Scope.ApplicationId);
             var retry = new List<Write>();
-            foreach (var put in puts)
+            foreach (var put in outcome.Puts)
             {
                 if (put.Stored)
                 {

@@ -26,6 +26,10 @@ public sealed class FeedPositions(NumberAllocator numbers)
             throw new TimeoutException($"Could not reserve feed positions of application {applicationId} in time.");
     }
 
+    /// <summary>The next block, reserved in the background before this one runs out (<see cref="NumberAllocator.ReserveAhead"/>).</summary>
+    public void ReserveAhead(long applicationId) => numbers.ReserveAhead(RedisKeys.FeedSeq(applicationId), NumberScopes.Feed(applicationId),
+        (sql, first) => StartEpochAsync(sql, applicationId, first, CancellationToken.None));
+
     private static Task StartEpochAsync(Data.Sql sql, long applicationId, long first, CancellationToken ct) => sql.ExecuteAsync(
         "INSERT INTO feed_epochs (application_id, first_seq, started_at) VALUES (@app, @first, UTC_TIMESTAMP(6))",
         [new MySqlParameter("@app", applicationId), new MySqlParameter("@first", first)], ct);

@@ -29,11 +29,14 @@ public sealed class PendingStore(IDatabase redis)
     /// </summary>
     public sealed record Put(Write Write, bool Stored, string Found);
 
+    /// <summary>What one atomic store did with each write, and whether the feed's block of positions runs low.</summary>
+    public sealed record Outcome(IReadOnlyList<Put> Puts, bool FeedRunsLow);
+
     /// <summary>
     /// Stores the writes of one application in one atomic step, each listed in the outbox and with its feed entry at
     /// the next positions if it was stored. Null, with nothing stored, when the feed needs a new block of positions first.
     /// </summary>
-    public async Task<IReadOnlyList<Put>?> PutAsync(IReadOnlyList<Write> writes)
+    public async Task<Outcome?> PutAsync(IReadOnlyList<Write> writes)
     {
         var application = ApplicationOf(writes);
         var (keys, args) = Layout(FeedHead(application), [Ttl], writes.Select(w => (w, new RedisValue[]
@@ -47,9 +50,10 @@ public sealed class PendingStore(IDatabase redis)
         // line could be undone by a sweep in between, leaving the line unlisted (docs/decisions/0013).
         await ListInOutboxAsync(redis, application, writes.Min(w => w.Version));
         if (results.Length == 1 && results[0].Resp2Type == ResultType.Integer) return null;
-        return writes.Select((w, i) => (RedisResult[])results[i]!)
+        var puts = writes.Select((w, i) => (RedisResult[])results[i]!)
             .Select((r, i) => (int)r[0] == 1 ? new Put(writes[i] with { Seq = (long)r[2] }, true, (string)r[1]!) : new Put(writes[i], false, (string)r[1]!))
             .ToList();
+        return new Outcome(puts, (int)results[writes.Count] == 1);
     }
 
     /// <summary>

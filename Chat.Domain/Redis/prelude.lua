@@ -16,16 +16,19 @@ local function server_run()
   return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
 end
 
--- Takes count consecutive numbers from a block counter (a hash: next, limit, run; docs/decisions/0003): returns the
+-- Takes count consecutive numbers from a block counter (a hash: next, limit, run, size; docs/decisions/0003): returns the
 -- first, or 0 when the block has fewer left, is lost, or was installed by an earlier run of the server, whose `next`
--- may be older than numbers already handed out.
+-- may be older than numbers already handed out. Returns as well 1 when fewer than a block's size are left after them:
+-- the caller reserves the next block ahead, while MySQL answers, so a short MySQL outage costs no write.
 local function take_numbers(counter, count)
-  local block = redis.call('HMGET', counter, 'next', 'limit', 'run')
-  if block[3] ~= server_run() then return 0 end
+  local block = redis.call('HMGET', counter, 'next', 'limit', 'run', 'size')
+  if block[3] ~= server_run() then return 0, 0 end
   local first = tonumber(block[1]) + 1
-  if first + count - 1 > tonumber(block[2]) then return 0 end
+  local last = first + count - 1
+  if last > tonumber(block[2]) then return 0, 0 end
   redis.call('HINCRBY', counter, 'next', count)
-  return first
+  if block[4] and tonumber(block[2]) - last < tonumber(block[4]) then return first, 1 end
+  return first, 0
 end
 
 -- One view of a pending state, as the pipeline's scripts lay them out: in KEYS its hash, then its index when it has

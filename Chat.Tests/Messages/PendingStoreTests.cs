@@ -30,7 +30,7 @@ public sealed class PendingStoreTests
         Kinds.Message.Write(new MessageState(app, 1, number, Guid.Empty, body, null, null, T0, T0.AddSeconds(seconds), null),
             basedOn?.StateAs<MessageState>()) with { Event = null };
 
-    private async Task<PendingStore.Put> PutAsync(Write write) => (await _store.PutAsync([write]))!.Single();
+    private async Task<PendingStore.Put> PutAsync(Write write) => (await _store.PutAsync([write]))!.Puts.Single();
 
     private Task<MessageState?> GetAsync(long app, int number) => _store.GetAsync(Kinds.Message, new Scope(app, 1), $"{number}");
 

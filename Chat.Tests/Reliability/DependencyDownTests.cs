@@ -5,6 +5,7 @@ using Chat.Domain.Messaging;
 using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
+using StackExchange.Redis;
 
 namespace Chat.Tests.Reliability;
 
@@ -16,13 +17,14 @@ public sealed class DependencyDownTests
 {
     // Nothing listens on port 1: connections are refused at once.
     private const string Nowhere = "127.0.0.1:1";
+    private const string MySqlNowhere = "Server=127.0.0.1;Port=1;Database=chat;User ID=chat;Password=chat;Connection Timeout=2";
 
     [Test]
     public async Task MySqlDownIs503WithRetryAfterOnEveryEndpointThatNeedsIt()
     {
         await using var api = new ApiFactory(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:MySql"] = $"Server=127.0.0.1;Port=1;Database=chat;User ID=chat;Password=chat;Connection Timeout=2",
+            ["ConnectionStrings:MySql"] = MySqlNowhere,
         });
         var client = api.CreateClient();
         var token = ApplicationToken.New(); // not cached: the lookup needs MySQL
@@ -32,6 +34,33 @@ public sealed class DependencyDownTests
         using var list = new HttpRequestMessage(HttpMethod.Get, "/applications") { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
         await ShouldBeUnavailableAsync(await client.SendAsync(list));
         Assert.That(Unhandled(api), Is.Empty);
+    }
+
+    [Test]
+    public async Task MessagesGoOnWithoutMySqlOnTheBlocksReservedAhead()
+    {
+        var small = new Dictionary<string, string?> { ["Numbers:BlockSize"] = "10" };
+        await using var healthy = new ApiFactory(small);
+        var client = healthy.CreateClient();
+        var token = await healthy.CreateApplicationAsync();
+        var busy = await client.CreateChatAsync(token, new { name = "busy" });
+        var quiet = await client.CreateChatAsync(token, new { name = "no message yet" });
+        Assert.That(await client.PostMessageAsync(token, busy, "1"), Is.EqualTo(1));
+        // In the background: the busy chat's numbers and the feed's positions up to 20 (the block in use and the next),
+        // the quiet chat's first block.
+        var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
+        {
+            async Task<long> LimitAsync(string counter) => (long?)await redis.GetDatabase().HashGetAsync(counter, "limit") ?? 0;
+            Assert.That(await Eventually.HoldsAsync(async () => await LimitAsync(RedisKeys.MessageNumbers(app, busy)) == 20
+                && await LimitAsync(RedisKeys.FeedSeq(app)) == 20 && await LimitAsync(RedisKeys.MessageNumbers(app, quiet)) >= 10), "reserved ahead");
+        }
+
+        await using var cutOff = new ApiFactory(new Dictionary<string, string?>(small) { ["ConnectionStrings:MySql"] = MySqlNowhere });
+        var away = cutOff.CreateClient();
+        // More than the 9 numbers and 7 positions left in the blocks in use when MySQL went away.
+        for (var n = 2; n <= 15; n++) Assert.That(await away.PostMessageAsync(token, busy, $"{n}"), Is.EqualTo(n));
+        Assert.That(await away.PostMessageAsync(token, quiet, "first"), Is.EqualTo(1));
     }
 
     [Test]

@@ -29,12 +29,14 @@ public sealed class NumberFencingTests
 
         // What a restart from older data looks like: the counter one number back, from a server run that is gone.
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        // The block after the one in use is reserved ahead, in the background: the durable mark is 2000 once it is.
+        Assert.That(await Eventually.HoldsAsync(async () => await MarkAsync(NumberScopes.Messages(app, 1)) == 2000), "reserved ahead");
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
             await redis.GetDatabase().HashSetAsync(RedisKeys.MessageNumbers(app, 1), [new("next", 1), new("run", "an-earlier-run")]);
 
         var after = await PostAsync();
         Assert.That(after, Is.GreaterThan(3), "no number handed out before is handed out again");
-        Assert.That(after, Is.EqualTo(1001), "the next block above the durable mark");
+        Assert.That(after, Is.EqualTo(2001), "the next block above the durable mark");
     }
 
     [Test]
@@ -44,13 +46,22 @@ public sealed class NumberFencingTests
         var client = api.CreateClient();
         var token = await api.CreateApplicationAsync();
         await client.CreateChatAsync(token, new { });
-        // A replica killed while it reserved the chat's first block leaves the lock until it expires.
+        // A replica killed while it reserved the chat's first block leaves the lock until it expires. (The block a new
+        // chat reserves ahead is let in first, then taken away: this chat's first message needs a block again.)
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        var counter = RedisKeys.MessageNumbers(app, 1);
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
-            await redis.GetDatabase().StringSetAsync(RedisKeys.MessageNumbers(app, 1) + ":reserving", "a-dead-replica", TimeSpan.FromSeconds(2));
+        {
+            Assert.That(await Eventually.HoldsAsync(() => redis.GetDatabase().KeyExistsAsync(counter)), "reserved ahead at the chat's creation");
+            await redis.GetDatabase().KeyDeleteAsync(counter);
+            await redis.GetDatabase().StringSetAsync(counter + ":reserving", "a-dead-replica", TimeSpan.FromSeconds(2));
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.That(await client.PostMessageAsync(token, 1, "m"), Is.EqualTo(1));
+        Assert.That(await client.PostMessageAsync(token, 1, "m"), Is.EqualTo(1001), "from the block after the one taken away");
         Assert.That(clock.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1)), "it waited for the lock to expire");
     }
+
+    private static Task<long> MarkAsync(string scope) =>
+        Database.ScalarAsync<long>("SELECT COALESCE(MAX(reserved_up_to), 0) FROM number_blocks WHERE scope = @s", ("@s", scope));
 }

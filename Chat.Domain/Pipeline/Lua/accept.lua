@@ -7,7 +7,8 @@
 --       state is final), outbox line, feed entry ('' for none), the feed entry's outbox line without its position,
 --       view count, then its views. The first view decides.
 -- Returns {-1} and stores nothing when the feed needs a new block of positions first; else per state
--- {1, what it replaced or '', its feed position or 0} when stored, {0, the value that refused it} when not.
+-- {1, what it replaced or '', its feed position or 0} when stored, {0, the value that refused it} when not, and after
+-- them 1 when the feed's block runs low (the caller reserves the next one ahead), else 0.
 local ttl = ARGV[1]
 local states, k, a = {}, 5, 2
 while a <= #ARGV do
@@ -30,9 +31,9 @@ local entries = 0
 for _, s in ipairs(states) do
   if not s.refused and s.entry ~= '' then entries = entries + 1 end
 end
-local seq = 0
+local seq, low = 0, 0
 if entries > 0 then
-  seq = take_numbers(KEYS[2], entries)
+  seq, low = take_numbers(KEYS[2], entries)
   if seq == 0 then return {-1} end
 end
 
@@ -64,4 +65,5 @@ end
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[3], ttl)
 redis.call('EXPIRE', KEYS[4], ttl)
+out[#out + 1] = low
 return out
