@@ -44,9 +44,15 @@ public static class Load
         var end = run.Clock.Elapsed + duration;
         var stopFile = Path.Combine(outDir, "stop");
         bool Done() => run.Clock.Elapsed >= end && (File.Exists(stopFile) || run.Clock.Elapsed >= end + TimeSpan.FromMinutes(5));
+        // One feed follower per application beside the clients (promise 16); each reads on to the end of its feed.
+        await using var feedLog = new StreamWriter(Path.Combine(outDir, "feed.jsonl"));
+        var follower = new FeedFollower(http, run.Clock, feedLog, TimeSpan.FromSeconds(options.Number("gap-timeout", 30) + 5));
+        var followers = run.Apps.Select(app => follower.FollowAsync(app, Done)).ToList();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => run.ClientAsync(w, Done, TimeSpan.FromSeconds((double)concurrency / rate))));
         var all = log.Counts;
         Console.WriteLine($"load: {all.Values.Sum()} requests: " + string.Join(", ", all.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}")));
+        await Task.WhenAll(followers);
+        Console.WriteLine($"load: the feed followers reached the end of {followers.Count} feeds");
         return 0;
     }
 

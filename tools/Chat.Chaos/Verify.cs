@@ -77,7 +77,8 @@ public static class Verify
         // found. Expected only while a Redis loss hides what was pending and the worker has not written it yet.
         var redisLosses = RedisLosses(Path.Combine(outDir, "faults.log"));
         var notFound = records.Where(r => r.Status == 404).ToList();
-        var unexplainedNotFound = notFound.Where(r => !redisLosses.Any(t => r.T >= t - 1 && r.T <= t + RedisLossWindow)).ToList();
+        bool NearRedisLoss(double at) => redisLosses.Any(t => at >= t - 1 && at <= t + RedisLossWindow);
+        var unexplainedNotFound = notFound.Where(r => !NearRedisLoss(r.T)).ToList();
         table.Add("404 for something acknowledged", $"{notFound.Count}",
             $"{notFound.Count - unexplainedNotFound.Count} within {RedisLossWindow} s of a Redis data loss" +
             (unexplainedNotFound.Count == 0 ? "" : $"; outside: {string.Join(" ", unexplainedNotFound.Take(5).Select(r => $"{r.Op} {r.Chat}/{r.Number}@{r.T:0.0}s"))}"),
@@ -121,7 +122,10 @@ public static class Verify
             table.Add("    its commands", "", db.AppIds.TryGetValue(r.App, out var appId) ? trace!.Describe(appId, r.Chat, r.Number!.Value) : "?");
         }
 
-        var pass = bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
+        var feedOk = await FeedVerdict.ReportAsync(table, records, Path.Combine(outDir, "feed.jsonl"), options.Text("mysql"), db.AppIds, NearRedisLoss);
+        var availableOk = FaultWindows.Report(table, records, FaultWindows.Read(Path.Combine(outDir, "faults.log")));
+
+        var pass = feedOk && availableOk && bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes" && unexplainedNotFound.Count == 0 && givenUp == 0;
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);
@@ -245,22 +249,6 @@ public static class Verify
                 """))
                 db.StaleChats = Convert.ToInt32(await command.ExecuteScalarAsync());
             return db;
-        }
-    }
-
-    private sealed class Table
-    {
-        private readonly List<string[]> _rows = [];
-
-        public void Add(string what, string value, string detail, string judged = "") => _rows.Add([what, value, judged, detail]);
-
-        public string Render()
-        {
-            var widths = Enumerable.Range(0, 3).Select(c => _rows.Max(r => r[c].Length)).ToArray();
-            var text = new StringBuilder();
-            foreach (var row in _rows)
-                text.AppendLine($"{row[0].PadRight(widths[0])}  {row[1].PadLeft(widths[1])}  {row[2].PadRight(widths[2])}  {row[3]}".TrimEnd());
-            return text.ToString();
         }
     }
 }
