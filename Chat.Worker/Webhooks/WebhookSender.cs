@@ -14,7 +14,8 @@ namespace Chat.Worker.Webhooks;
 /// webhook; anything else, or no answer within <see cref="WebhookOptions.Timeout"/>, waits on the broker's retry ladder
 /// until <see cref="WebhookOptions.RetryFor"/> has passed since the first attempt, then it is recorded as failed.
 /// </summary>
-public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore store, WebhookQueues queues, SecretBox secrets,
+public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore store, WebhookCache hooks, DeliveryLog deliveries,
+    WebhookQueues queues, SecretBox secrets,
     IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookSender> log)
 {
     public const string Client = "webhooks";
@@ -24,11 +25,11 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
 
     public async Task DeliverAsync(WebhookWork.Delivery delivery, CancellationToken ct)
     {
-        var hook = await store.FindAsync(delivery.ApplicationId, delivery.Webhook, ct);
+        var hook = await hooks.FindAsync(delivery.ApplicationId, delivery.Webhook, ct);
         if (hook is null) return; // deleted: its log went with it
         if (hook.DisabledAt is not null)
         {
-            await RecordAsync(delivery, WebhookStore.Statuses.Failed, delivery.Attempt, null, "The webhook is disabled.", null);
+            Record(delivery, WebhookStore.Statuses.Failed, delivery.Attempt, null, "The webhook is disabled.", null);
             return;
         }
 
@@ -57,25 +58,26 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         var attempt = delivery.Attempt + 1;
         if (status is >= 200 and < 300)
         {
-            await RecordAsync(delivery, WebhookStore.Statuses.Delivered, attempt, status, null, null);
+            Record(delivery, WebhookStore.Statuses.Delivered, attempt, status, null, null);
             return;
         }
         if (status == (int)HttpStatusCode.Gone)
         {
             await store.DisableAsync(hook.ApplicationId, hook.Id, "The receiver answered 410 Gone.", Now, ct);
+            hooks.Forget(hook.ApplicationId, hook.Id);
             LogDisabled(hook.Id);
-            await RecordAsync(delivery, WebhookStore.Statuses.Failed, attempt, status, "410 Gone: the webhook was disabled.", null);
+            Record(delivery, WebhookStore.Statuses.Failed, attempt, status, "410 Gone: the webhook was disabled.", null);
             return;
         }
         var left = delivery.FirstAttemptAt + options.Value.RetryFor - Now;
         if (left <= TimeSpan.Zero)
         {
-            await RecordAsync(delivery, WebhookStore.Statuses.Failed, attempt, status, error ?? $"HTTP {status}", null);
+            Record(delivery, WebhookStore.Statuses.Failed, attempt, status, error ?? $"HTTP {status}", null);
             return;
         }
         var wait = WebhookTopology.WaitBefore(attempt, left, _ladder);
         await queues.PublishAsync(delivery with { Attempt = attempt }, ct, wait);
-        await RecordAsync(delivery, WebhookStore.Statuses.Retrying, attempt, status, error ?? $"HTTP {status}", Now + wait);
+        Record(delivery, WebhookStore.Statuses.Retrying, attempt, status, error ?? $"HTTP {status}", Now + wait);
     }
 
     /// <summary>POSTs the body signed per Standard Webhooks; the status, or null and why there was none.</summary>
@@ -103,20 +105,9 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         }
     }
 
-    /// <summary>The log is for people: a failure to write it never undoes or repeats a delivery.</summary>
-    private async Task RecordAsync(WebhookWork.Delivery d, string status, int attempts, int? lastStatus, string? error, DateTime? next)
-    {
-        try
-        {
-            await store.RecordAsync([(d.ApplicationId, d.Webhook,
-                new DeliveryRow(d.Seq, d.Type, status, attempts, lastStatus, error is null ? null : Shorten(error), d.FirstAttemptAt, Now, next))],
-                CancellationToken.None);
-        }
-        catch (Exception e) when (e is MySqlConnector.MySqlException or InvalidOperationException)
-        {
-            LogNotRecorded(d.Webhook, d.Seq, e.Message);
-        }
-    }
+    private void Record(WebhookWork.Delivery d, string status, int attempts, int? lastStatus, string? error, DateTime? next) =>
+        deliveries.Add(d.ApplicationId, d.Webhook,
+            new DeliveryRow(d.Seq, d.Type, status, attempts, lastStatus, error is null ? null : Shorten(error), d.FirstAttemptAt, Now, next));
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -124,7 +115,4 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Webhook} disabled: its receiver answered 410 Gone")]
     private partial void LogDisabled(string webhook);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {Seq} to webhook {Webhook} not logged: {Reason}")]
-    private partial void LogNotRecorded(string webhook, long seq, string reason);
 }

@@ -11,6 +11,9 @@ public static class WebhooksSetup
         builder.Services.AddSingleton<WebhookAnnouncer>();
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddSingleton<WebhookSender>();
+        builder.Services.AddSingleton<WebhookCache>();
+        builder.Services.AddSingleton<DeliveryLog>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DeliveryLog>());
         builder.Services.AddHostedService<WebhookConsumer>();
         builder.Services.AddHttpClient(WebhookSender.Client, (services, client) =>
                 client.Timeout = services.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
