@@ -10,6 +10,7 @@ using Chat.Api.Realtime;
 using Chat.Api.Search;
 using Chat.Api.Shared;
 using Chat.Api.Shared.Identity;
+using Chat.Api.Webhooks;
 using Chat.Domain;
 using Chat.Domain.Counts;
 
@@ -41,6 +42,7 @@ app.MapMessages();
 app.MapMessageSearch();
 app.MapMembers();
 app.MapEvents();
+app.MapWebhooks();
 app.MapRealtime();
 app.MapAdminJobs();
 app.Run();

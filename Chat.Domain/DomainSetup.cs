@@ -1,3 +1,5 @@
+using Chat.Domain.Security;
+using Chat.Domain.Webhooks;
 using Chat.Domain.Data;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pipeline;
@@ -24,6 +26,10 @@ public static class DomainSetup
         builder.Services.AddSingleton<FeedPositions>();
         builder.Services.AddSingleton<MergedReader>();
         builder.Services.AddSingleton<Acceptance>();
+        // Opened where it is used: a process that seals or opens nothing needs no key.
+        builder.Services.AddOptions<SealingOptions>().BindConfiguration(SealingOptions.Section);
+        builder.Services.TryAddSingleton<SecretBox>();
+        builder.AddWebhookSettings();
         builder.Services.AddHostedService<Warmup>();
         return builder;
     }

@@ -3,6 +3,7 @@ using Chat.Worker.Jobs;
 using Chat.Worker.Outbox;
 using Chat.Worker.Persistence;
 using Chat.Worker.Search;
+using Chat.Worker.Webhooks;
 
 namespace Chat.Worker;
 
@@ -19,6 +20,7 @@ public static class WorkerSetup
         builder.Services.AddSettings<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddHostedService<OutboxSweeper>();
         builder.AddSearchIndexing();
+        builder.AddWebhookDelivery();
         builder.AddJobs();
         return builder;
     }

@@ -1,3 +1,4 @@
+using Chat.Domain.Security;
 using System.Globalization;
 using Chat.Api.Shared;
 using Chat.Api.Shared.Identity;

@@ -38,6 +38,8 @@ public sealed class TestServices
         // Tests create many applications from one address; the limit itself is tested with its own setting.
         Default("RateLimit__ApplicationsPerMinute", "1000000");
         Default("RateLimit__ApplicationsBurst", "1000000");
+        // Webhook receivers in tests listen on loopback over http; the registration tests check the rule with it off.
+        Default("Webhooks__AllowPrivateTargets", "true");
 
         if (await DockerEngineAnswersAsync())
         {
@@ -90,7 +92,8 @@ public sealed class TestServices
         var factory = new ConnectionFactory { Uri = new Uri(RabbitMq) };
         await using var connection = await Reach("RabbitMQ", () => factory.CreateConnectionAsync());
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { QueueNames.Commands, QueueNames.Retry, QueueNames.Dead, IndexTopology.Queue, IndexTopology.Dead })
+        foreach (var queue in new[] { QueueNames.Commands, QueueNames.Retry, QueueNames.Dead, IndexTopology.Queue, IndexTopology.Dead,
+                     Chat.Domain.Webhooks.WebhookTopology.Queue, Chat.Domain.Webhooks.WebhookTopology.Dead })
             await channel.QueueDeleteAsync(queue);
     }
 

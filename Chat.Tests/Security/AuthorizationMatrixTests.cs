@@ -124,13 +124,20 @@ public sealed class AuthorizationMatrixTests
     }
 
     /// <summary>A valid request of the endpoint, acting for <paramref name="actor"/> wherever it names a user.</summary>
+    /// <summary>Each application's webhook, for the <c>{webhook}</c> of the webhook routes.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Webhooks = new();
+
     private static HttpRequestMessage Build(Endpoint endpoint, string token, int chat, int message, string actor, string? credential)
     {
-        var url = endpoint.Url(new Dictionary<string, string> { ["token"] = token, ["chat"] = $"{chat}", ["message"] = $"{message}", ["user"] = actor });
+        var url = endpoint.Url(new Dictionary<string, string>
+        {
+            ["token"] = token, ["chat"] = $"{chat}", ["message"] = $"{message}", ["user"] = actor,
+            ["webhook"] = Webhooks.GetValueOrDefault(token, Surface.Samples["webhook"]),
+        });
         var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), url);
         if (endpoint.HasBody)
         {
-            var values = new Dictionary<string, string> { ["grace_seconds"] = "0" };
+            var values = new Dictionary<string, string>(Surface.WebhookBody) { ["grace_seconds"] = "0" };
             if (endpoint.ActsFor?.StartsWith("body:") == true) values[endpoint.ActsFor["body:".Length..]] = JsonSerializer.Serialize(actor);
             request.Content = new StringContent(endpoint.ValidJson(values), Encoding.UTF8, "application/json");
         }
@@ -243,6 +250,7 @@ public sealed class AuthorizationMatrixTests
         await PostAsync("/chats/1/messages", new { body = "hello from alice", sender = U });
         await PostAsync("/chats/2/messages", new { body = "hello, carol", sender = V });
         await PostAsync("/chats/3/messages", new { body = "hello, anyone" });
+        Webhooks[app.Token] = (await Surface.ValuesWithAWebhookAsync(_client, app.Token, app.Secret))["webhook"];
         return app;
     }
 

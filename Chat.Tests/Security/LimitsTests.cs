@@ -84,14 +84,15 @@ public sealed class LimitsTests : OneApiHost
     [Test]
     public async Task LimitOutside1To200AndUnparsableCursorsAre400OnEveryList()
     {
-        var token = await Api.CreateApplicationAsync();
+        var (token, secret) = await Client.CreateApplicationWithSecretAsync();
         await Client.CreateChatAsync(token, new { });
+        var values = await Surface.ValuesWithAWebhookAsync(Client, token, secret);
         var lists = Surface.Endpoints.Where(e => e.Method == "GET" && e.Query.Any(q => q.Name == "limit")).ToList();
         Assert.That(lists, Has.Count.GreaterThanOrEqualTo(3));
         foreach (var list in lists)
         {
-            var url = list.Url(token);
-            using var ok = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, "limit=200"));
+            var url = list.Url(values);
+            using var ok = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, "limit=200"), secret);
             await (await Client.SendAsync(ok)).ShouldBeAsync(HttpStatusCode.OK);
             var bad = new[] { "limit=201", "limit=0", "limit=-1", "limit=abc", "limit=2147483648", $"limit={new string('9', 5_000)}" }
                 .Concat(list.Query.Where(q => q.Kind == Kind.Number && q.Name != "limit").SelectMany(q => new[]
@@ -102,7 +103,7 @@ public sealed class LimitsTests : OneApiHost
                 .Concat(list.Query.Where(q => q.Kind == Kind.Token).Select(q => $"{q.Name}={new string('t', 5_000)}"));
             foreach (var query in bad)
             {
-                using var request = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, query));
+                using var request = AsAdmin(HttpMethod.Get, Endpoint.AddQuery(url, query), secret);
                 await (await Client.SendAsync(request)).ShouldBeProblemAsync(HttpStatusCode.BadRequest);
             }
         }
@@ -120,6 +121,11 @@ public sealed class LimitsTests : OneApiHost
         await (await Client.SendAsync(withKey)).ShouldBeProblemAsync(HttpStatusCode.NotFound);
     }
 
-    private static HttpRequestMessage AsAdmin(HttpMethod method, string url) =>
-        new(method, url) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
+    /// <param name="secret">Also the application's secret, for the endpoints only the server role may call (webhooks).</param>
+    private static HttpRequestMessage AsAdmin(HttpMethod method, string url, string? secret = null)
+    {
+        var request = new HttpRequestMessage(method, url) { Headers = { { "X-Admin-Key", TestServices.AdminKey } } };
+        if (secret is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        return request;
+    }
 }

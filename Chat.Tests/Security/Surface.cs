@@ -119,6 +119,14 @@ public static class Surface
         new("GET", "/applications/{token}/users/{user}/presence", Access.Token, [], [], User: UserRule.AnyUser),
         new("GET", "/applications/{token}/events", Access.Token, [], [Limit, new("after", Kind.Number)], User: UserRule.AnyUser),
 
+        new("POST", "/applications/{token}/webhooks", Access.Token, [new("url", Kind.Text), new("events", Kind.UserIds)], [], User: UserRule.ServerOnly),
+        new("GET", "/applications/{token}/webhooks", Access.Token, [], [], User: UserRule.ServerOnly),
+        new("GET", "/applications/{token}/webhooks/{webhook}", Access.Token, [], [], User: UserRule.ServerOnly),
+        new("DELETE", "/applications/{token}/webhooks/{webhook}", Access.Token, [], [], User: UserRule.ServerOnly),
+        new("GET", "/applications/{token}/webhooks/{webhook}/deliveries", Access.Token, [],
+            [Limit, new("after", Kind.Number), new("status", Kind.Text)], User: UserRule.ServerOnly),
+        new("POST", "/applications/{token}/webhooks/{webhook}/replay", Access.Token, [new("after_seq", Kind.Number)], [], User: UserRule.ServerOnly),
+
         new("POST", "/admin/jobs/reconcile-counts", Access.Admin, [], []),
     ];
 
@@ -133,7 +141,33 @@ public static class Surface
     public static readonly IReadOnlyDictionary<string, string> Samples = new Dictionary<string, string>
     {
         ["user"] = "alice",
+        ["webhook"] = "wh_00000000000000000000",
     };
+
+    /// <summary>
+    /// Endpoints only the application secret may call, even in open mode (Access.ForServer): credentials, and webhooks,
+    /// which send every change of the application to a URL of the caller's choosing.
+    /// </summary>
+    public static bool NeedsSecret(Endpoint endpoint) => endpoint.Route.EndsWith("/rotate") || endpoint.Route.Contains("/webhooks");
+
+    /// <summary>Valid bodies for the webhook endpoints (the samples by kind are not URLs or event types).</summary>
+    public static readonly IReadOnlyDictionary<string, string> WebhookBody = new Dictionary<string, string>
+    {
+        ["url"] = "\"https://93.184.215.14/hooks\"", ["events"] = "[\"*\"]", ["after_seq"] = "0",
+    };
+
+    /// <summary>Route values for the application <paramref name="token"/>, with a webhook of its own registered for <c>{webhook}</c>.</summary>
+    public static async Task<Dictionary<string, string>> ValuesWithAWebhookAsync(HttpClient client, string token, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/applications/{token}/webhooks")
+        {
+            Content = new StringContent("{\"url\":\"https://93.184.215.14/hooks\",\"events\":[\"*\"]}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        using var created = await client.SendAsync(request);
+        var webhook = (await Chat.Tests.Infrastructure.HttpAssertions.ShouldBeAsync(created, System.Net.HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        return new Dictionary<string, string> { ["token"] = token, ["chat"] = "1", ["message"] = "1", ["webhook"] = webhook };
+    }
 
     public static string ValidJson(Kind kind) => kind switch
     {

@@ -5,6 +5,7 @@ using Chat.Domain.Messaging;
 using Chat.Domain.Pipeline;
 using Chat.Domain.Resilience;
 using Chat.Worker.Search;
+using Chat.Worker.Webhooks;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Polly;
@@ -24,6 +25,7 @@ public sealed partial class BatchProcessor
     private readonly PendingStore _pending;
     private readonly CountMarks _counts;
     private readonly IndexingPublisher _indexing;
+    private readonly WebhookAnnouncer _webhooks;
     private readonly IOptions<WorkerOptions> _options;
     private readonly ILogger<BatchProcessor> _log;
 
@@ -34,10 +36,10 @@ public sealed partial class BatchProcessor
     private readonly ResiliencePipeline _untilMySqlAnswers;
 
     public BatchProcessor(BatchWriter writer, Purger purger, CommandPublisher publisher, PendingStore pending, CountMarks counts,
-        IndexingPublisher indexing, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
+        IndexingPublisher indexing, WebhookAnnouncer webhooks, IOptions<WorkerOptions> options, ILogger<BatchProcessor> log)
     {
-        (_writer, _purger, _publisher, _pending, _counts, _indexing, _options, _log) =
-            (writer, purger, publisher, pending, counts, indexing, options, log);
+        (_writer, _purger, _publisher, _pending, _counts, _indexing, _webhooks, _options, _log) =
+            (writer, purger, publisher, pending, counts, indexing, webhooks, options, log);
         _untilMySqlAnswers = Retries.Forever(e => e is MySqlException m && IsTransient(m), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5),
             (attempt, delay, e) => LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message));
     }
@@ -62,6 +64,8 @@ public sealed partial class BatchProcessor
         await _purger.PurgeAsync(outcome.DeletedChatRows, outcome.DeletedApplications, ct);
         // Confirmed before the ack, so a crash here redelivers the batch and it is published again.
         await _indexing.PublishAsync(outcome, ct);
+        // Likewise: the committed feed positions, for the webhooks (docs/decisions/0016); never a receiver on this path.
+        await _webhooks.AnnounceAsync(outcome, ct);
         // What is persisted no longer needs its pending copy or outbox line, nor its cached rows.
         await Task.WhenAll(outcome.Persisted.GroupBy(w => w.Scope.ApplicationId).Select(app => _pending.ReleaseAsync(app.ToList())));
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).

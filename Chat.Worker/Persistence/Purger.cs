@@ -20,14 +20,14 @@ public sealed class Purger(MySqlDataSource database)
         if (chatRows.Count > 0) await PurgeChatsAsync(sql, chatRows.ToList(), ct);
         foreach (var application in applications)
         {
-            // Chats and the change feed go too; the application row last, so a crash midway leaves it marked and the
+            // Chats, the change feed and the webhooks go too; the application row last, so a crash midway leaves it marked and the
             // redelivery finishes.
             for (List<long> chats; (chats = await sql.ChatRowsOfApplicationAsync(application, 1000, ct)).Count > 0;)
             {
                 await PurgeChatsAsync(sql, chats, ct);
                 while (await sql.DeleteChunkAsync("chats", "id", chats, Chunk, ct) > 0) { }
             }
-            foreach (var table in new[] { "feed", "feed_epochs", "feed_retention" })
+            foreach (var table in new[] { "feed", "feed_epochs", "feed_retention", "webhook_deliveries", "webhooks" })
                 while (await sql.DeleteChunkAsync(table, "application_id", [application], Chunk, ct) > 0) { }
             await sql.DeleteApplicationRowAsync(application, ct);
         }

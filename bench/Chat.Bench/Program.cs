@@ -16,6 +16,7 @@ if (settings.Measures("reads")) await ReadBench.RunAsync(bench, fixtures);
 if (settings.Measures("search")) await SearchBench.RunAsync(bench, fixtures);
 if (settings.Measures("drain")) await DrainBench.RunAsync(bench, fixtures);
 if (settings.Measures("memory")) await MemoryBench.RunAsync(bench, fixtures);
+if (settings.Measures("webhooks")) await WebhookBench.RunAsync(bench);
 
 var table = bench.Report.Render(await Machine.DescribeAsync(startLoad));
 Console.WriteLine();

@@ -6,7 +6,7 @@ namespace Chat.Bench;
 public sealed record Settings(
     string ApiUrl, string BenchUrl, string MySql, string RabbitMq, string RunDir, string? Output, bool Quick, IReadOnlySet<string> Phases)
 {
-    public static readonly string[] AllPhases = ["creation", "lag", "reads", "search", "drain", "memory"];
+    public static readonly string[] AllPhases = ["creation", "lag", "reads", "search", "drain", "memory", "webhooks"];
 
     public bool Measures(string phase) => Phases.Contains(phase);
 

@@ -30,13 +30,18 @@ public static class Load
         };
         await using var log = new RecordLog(Path.Combine(outDir, "requests.jsonl"));
         var run = new Run(http, log, seed);
+        var hooksPort = options.Number("hooks-port", 0);
 
         // Set-up before any fault: retried until it works, and recorded like the rest so it is checked too.
         for (var a = 0; a < options.Number("apps", 4); a++)
         {
             var token = await run.UntilOkAsync(() => run.CreateApplicationAsync($"chaos seed {seed} app {a}"));
+            // Every application sends its whole feed to the chaos receiver (Hooks), which is down for a while during the
+            // load: registered before its first chat, so every change of the application is expected there.
+            if (hooksPort > 0) await run.UntilOkAsync(() => run.RegisterWebhookAsync(token, $"http://127.0.0.1:{hooksPort}/hooks"));
             for (var c = 0; c < options.Number("chats", 4); c++) await run.UntilOkAsync(() => run.CreateChatAsync(token));
         }
+        if (hooksPort > 0) await File.WriteAllTextAsync(Path.Combine(outDir, Hooks.SecretsFile), JsonSerializer.Serialize(run.SigningSecrets));
         await File.WriteAllTextAsync(Path.Combine(outDir, "started"), $"{run.Seconds:0.000}\n");
         Console.WriteLine($"load: {run.Apps.Count} applications ready; {rate} requests/s from {concurrency} clients for {duration.TotalSeconds:0} s (seed {seed})");
 
@@ -83,8 +88,36 @@ public static class Load
             if (!answer.Ok) return (false, "");
             var token = answer.Json.GetProperty("token").GetString()!;
             Apps.Add(token);
+            _secrets[token] = answer.Json.GetProperty("secret").GetString()!;
             _chats[token] = [];
             return (true, token);
+        }
+
+        private readonly ConcurrentDictionary<string, string> _secrets = new();
+
+        /// <summary>Each application's webhook signing secret, for the receiver.</summary>
+        public Dictionary<string, string> SigningSecrets { get; } = [];
+
+        /// <summary>Registers a webhook for every event (server role: the application secret); not a recorded request.</summary>
+        public async Task<(bool, string)> RegisterWebhookAsync(string token, string url)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/applications/{token}/webhooks")
+                {
+                    Content = JsonContent.Create(new { url, events = new[] { "*" } }),
+                };
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _secrets[token]);
+                using var response = await http.SendAsync(request);
+                if (!response.IsSuccessStatusCode) return (false, "");
+                var created = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                lock (SigningSecrets) SigningSecrets[token] = created.GetProperty("signing_secret").GetString()!;
+                return (true, token);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                return (false, "");
+            }
         }
 
         public async Task<(bool, string)> CreateChatAsync(string token)

@@ -125,7 +125,17 @@ public static class Verify
         var feedOk = await FeedVerdict.ReportAsync(table, records, Path.Combine(outDir, "feed.jsonl"), options.Text("mysql"), db.AppIds, NearRedisLoss);
         var availableOk = FaultWindows.Report(table, records, FaultWindows.Read(Path.Combine(outDir, "faults.log")));
 
-        var pass = feedOk && availableOk && bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
+        // Webhooks (promise 17): every durable change delivered at least once, signed, though the receiver was down a while.
+        var hooks = await Hooks.CheckAsync(options, outDir);
+        var hooksOk = hooks is null || (hooks.Value.Missing == 0 && hooks.Value.Unverified == 0);
+        if (hooks is { } h)
+        {
+            table.Add("every durable change delivered at least once", $"{h.Expected - h.Missing} of {h.Expected}",
+                $"webhook events (non-void feed entries); {h.Requests} requests, {h.Duplicates} repeats, waited {h.Waited:0} s after the drain", Judge(h.Missing == 0));
+            table.Add("  signatures verified (StandardWebhooks)", $"{h.Requests - h.Unverified} of {h.Requests}", "", Judge(h.Unverified == 0));
+        }
+
+        var pass = feedOk && availableOk && hooksOk && bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes" && unexplainedNotFound.Count == 0 && givenUp == 0;
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);

@@ -1,3 +1,4 @@
+using Chat.Domain.Security;
 using System.ComponentModel.DataAnnotations;
 using Chat.Domain.Applications;
 

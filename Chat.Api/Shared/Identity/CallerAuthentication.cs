@@ -1,3 +1,4 @@
+using Chat.Domain.Security;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Chat.Domain;
@@ -26,7 +27,6 @@ public static class CallerAuthentication
     public static IHostApplicationBuilder AddCallerAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<AuthOptions>(AuthOptions.Section);
-        builder.Services.AddSingleton<SecretBox>();
         builder.Services.AddSingleton<ApplicationSecrets>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddAuthentication()

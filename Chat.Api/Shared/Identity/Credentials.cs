@@ -1,3 +1,4 @@
+using Chat.Domain.Security;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;

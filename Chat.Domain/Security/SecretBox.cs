@@ -4,10 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace Chat.Api.Shared.Identity;
+namespace Chat.Domain.Security;
 
 /// <summary>
-/// Application secrets: made here, and sealed with AES-256-GCM under a key from configuration before they are stored, so
+/// Application secrets (and webhook signing secrets, docs/decisions/0016): made here, and sealed with AES-256-GCM under a key from configuration before they are stored, so
 /// MySQL, Redis and their backups never hold one in clear (docs/decisions/0014). A sealed value is
 /// <c>keyid.base64url(nonce | ciphertext | tag)</c>; the key id says which configured key opens it.
 /// </summary>
@@ -21,9 +21,14 @@ public sealed class SecretBox
     private const int TagBytes = 16;
 
     /// <summary>What a sealed value is for, bound into it: one kind of value can never be opened as another.</summary>
-    public enum Purpose { Secret, ListingCursor }
+    public enum Purpose { Secret, ListingCursor, WebhookSecret }
 
-    private static byte[] Bound(Purpose purpose) => purpose == Purpose.Secret ? "chat application secret v1"u8.ToArray() : "chat listing cursor v1"u8.ToArray();
+    private static byte[] Bound(Purpose purpose) => purpose switch
+    {
+        Purpose.Secret => "chat application secret v1"u8.ToArray(),
+        Purpose.WebhookSecret => "chat webhook signing secret v1"u8.ToArray(),
+        _ => "chat listing cursor v1"u8.ToArray(),
+    };
 
     private readonly (string Id, byte[] Key)[] _keys;
 
@@ -31,9 +36,9 @@ public sealed class SecretBox
     private readonly ConcurrentDictionary<string, string> _opened = new(StringComparer.Ordinal);
     private const int MaxOpened = 100_000;
 
-    public SecretBox(IOptions<AuthOptions> options)
+    public SecretBox(IOptions<SealingOptions> options)
     {
-        if (!TryParseKeys(options.Value.EncryptionKeys, out var keys)) throw new InvalidOperationException("Auth:EncryptionKeys is not valid.");
+        if (!TryParseKeys(options.Value.EncryptionKeys, out var keys)) throw new InvalidOperationException("Auth:EncryptionKeys is not valid (see AuthOptions).");
         _keys = keys.Select(k => (KeyId(k), k)).ToArray();
     }
 
@@ -55,7 +60,9 @@ public sealed class SecretBox
     /// <exception cref="CryptographicException">Sealed under a key that is no longer configured, or altered.</exception>
     public string Open(string sealedValue, Purpose purpose = Purpose.Secret)
     {
-        if (purpose == Purpose.Secret && _opened.TryGetValue(sealedValue, out var opened)) return opened;
+        // Keyed by purpose too: a value cached as one purpose is never returned for another.
+        var cacheKey = $"{(int)purpose}:{sealedValue}";
+        if (purpose != Purpose.ListingCursor && _opened.TryGetValue(cacheKey, out var opened)) return opened;
         var dot = sealedValue.IndexOf('.');
         var key = _keys.FirstOrDefault(k => dot > 0 && sealedValue.AsSpan(0, dot).SequenceEqual(k.Id)).Key
                   ?? throw new CryptographicException("The key this secret was sealed with is not among Auth:EncryptionKeys.");
@@ -65,9 +72,9 @@ public sealed class SecretBox
         using var aes = new AesGcm(key, TagBytes);
         aes.Decrypt(bytes.AsSpan(0, NonceBytes), bytes.AsSpan(NonceBytes, plain.Length), bytes.AsSpan(NonceBytes + plain.Length), plain, Bound(purpose));
         var value = Encoding.UTF8.GetString(plain);
-        if (purpose != Purpose.Secret) return value;
+        if (purpose == Purpose.ListingCursor) return value;
         if (_opened.Count >= MaxOpened) _opened.Clear();
-        _opened[sealedValue] = value;
+        _opened[cacheKey] = value;
         return value;
     }
 

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Chat.Bench;
+
+/// <summary>
+/// Measurement 9 (docs/decisions/0016): message creation and persistence with one webhook registered (a fast local
+/// receiver, in this process) against none, interleaved round by round in the same run. Delivery runs in the worker off
+/// the persistence path; the target is that neither creation nor persistence slows by more than 10 %.
+/// </summary>
+public static class WebhookBench
+{
+    public const int ReceiverPort = 5096;
+
+    public static async Task RunAsync(Bench bench)
+    {
+        var s = bench.Settings;
+        Bench.Step("Webhooks: creation and persistence with one webhook (fast local receiver) vs none ...");
+        using var receiver = new Receiver(ReceiverPort);
+        var plain = await AppAsync(bench, "bench no webhook");
+        var hooked = await AppAsync(bench, "bench one webhook");
+        using (var register = new HttpRequestMessage(HttpMethod.Post, $"/applications/{hooked.Token}/webhooks")
+               {
+                   Content = JsonContent.Create(new { url = $"http://127.0.0.1:{ReceiverPort}/hooks", events = new[] { "*" } }, options: Api.Json),
+               })
+        {
+            register.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", hooked.Secret);
+            using var response = await bench.Api.Http.SendAsync(register);
+            response.EnsureSuccessStatusCode();
+        }
+        Task<WrkResult> Post(Api.Application app) => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post", $"/applications/{app.Token}/chats", "1");
+
+        await Post(plain);
+        await bench.Broker.WaitDrainedAsync();
+        await Post(hooked);
+        await bench.Broker.WaitDrainedAsync();
+
+        var load = Report.LoadNow();
+        var (none, one) = (new List<WrkResult>(), new List<WrkResult>());
+        var (persistNone, persistOne, catchUp) = (new List<double>(), new List<double>(), new List<double>());
+        for (var round = 0; round < s.Runs; round++)
+        {
+            var (result, rate) = await MeasureAsync(bench, plain, Post);
+            none.Add(result);
+            persistNone.Add(rate);
+            var delivered = receiver.Count;
+            (result, rate) = await MeasureAsync(bench, hooked, Post);
+            one.Add(result);
+            persistOne.Add(rate);
+            // Every message created in the round, delivered: how long after the load ended.
+            var clock = Stopwatch.StartNew();
+            while (receiver.Count < delivered + result.Requests - result.StatusErrors && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
+            catchUp.Add(clock.Elapsed.TotalSeconds);
+        }
+        bench.Report.Add("9", "create message, 1 chat, no webhook (product)", new WrkSeries(none, load));
+        bench.Report.Add("9", "create message, 1 chat, one webhook registered (product)", new WrkSeries(one, load));
+        var ratios = one.Zip(none, (o, n) => o.PerSecond / n.PerSecond).ToList();
+        var ratio = Stats.Median(ratios);
+        bench.Report.Add(new Row("9", $"one webhook ÷ none, message creation (median of the rounds' ratios{CreationBench.Spread(ratios)})",
+            Report.Ratio(ratio), Target: Report.Check(ratio >= 0.9, "≥ 0.90"), Load: load));
+        var persistRatios = persistOne.Zip(persistNone, (o, n) => o / n).ToList();
+        var persistRatio = Stats.Median(persistRatios);
+        bench.Report.Add(new Row("9", $"one webhook ÷ none, messages persisted per second over load + catch-up (median{CreationBench.Spread(persistRatios)}; " +
+                                      $"{Report.Rate(Stats.Median(persistNone))} vs {Report.Rate(Stats.Median(persistOne))})",
+            Report.Ratio(persistRatio), Target: Report.Check(persistRatio >= 0.9, "≥ 0.90"), Load: load));
+        bench.Report.Add(new Row("9", $"webhook deliveries: {receiver.Count:N0} received; every message of a round delivered " +
+                                      $"{Stats.Median(catchUp):0.0} s (median) after its load ended", $"{receiver.Count:N0}", Load: load));
+    }
+
+    private static async Task<Api.Application> AppAsync(Bench bench, string name)
+    {
+        var app = await bench.Api.CreateApplicationAsync(name, "open");
+        await bench.Api.CreateChatAsync(app.Token);
+        return app;
+    }
+
+    /// <summary>One wrk run, then until the chat's rows stop growing with the queue empty: messages persisted per second.</summary>
+    private static async Task<(WrkResult Result, double PersistedPerSecond)> MeasureAsync(Bench bench, Api.Application app,
+        Func<Api.Application, Task<WrkResult>> post)
+    {
+        var row = await bench.Db.WaitForChatRowAsync(await bench.Db.ApplicationIdAsync(app.Token), 1);
+        var before = await bench.Db.CountMessagesAsync(row);
+        var clock = Stopwatch.StartNew();
+        var result = await post(app);
+        var created = result.Requests - result.StatusErrors;
+        while (await bench.Db.CountMessagesAsync(row) - before < created && clock.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(50);
+        var persisted = await bench.Db.CountMessagesAsync(row) - before;
+        return (result, persisted / clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>A fast receiver: answers 204 at once and counts.</summary>
+    private sealed class Receiver : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public Receiver(int port)
+        {
+            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    try
+                    {
+                        var context = await _listener.GetContextAsync();
+                        Interlocked.Increment(ref _count);
+                        context.Response.StatusCode = 204;
+                        context.Response.Close();
+                    }
+                    catch (Exception) when (!_listener.IsListening)
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public void Dispose() => _listener.Close();
+    }
+}
