@@ -25,6 +25,9 @@ public static class RedisKeys
     /// </summary>
     public static string ChatGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:gen";
 
+    /// <summary>A chat's last known state (JSON), kept while the chat is in use: it answers lookups while MySQL is away.</summary>
+    public static string ChatLastKnown(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:known";
+
     // Pending states (hash field → "version|flag|json"); each hash has a sorted-set index under PendingIndex(hash).
     public static string PendingChats(long applicationId) => $"{App(applicationId)}:pending-chats";
     public static string PendingMessages(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-msgs";

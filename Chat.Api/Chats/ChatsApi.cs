@@ -32,7 +32,7 @@ public static class ChatsApi
     }
 
     /// <summary>The services the chat handlers share.</summary>
-    private readonly record struct Services(Acceptance Acceptance, Versions Versions, Rosters Rosters);
+    private readonly record struct Services(Acceptance Acceptance, Versions Versions, Rosters Rosters, ChatDirectory Chats);
 
     private static async Task<Results<Created<ChatResponse>, Ok<ChatResponse>, ProblemHttpResult>> Create(RequestContext request,
         ChatRequest? body, [AsParameters] Services services, NumberAllocator numbers, DistinctChats distinctChats, CancellationToken ct)
@@ -58,7 +58,9 @@ public static class ChatsApi
         var now = services.Versions.Now();
         var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null);
         await services.Acceptance.AcceptAsync([Kinds.Chat.Write(chat), .. MemberStates.Initial(chat, members)], ct);
-        return TypedResults.Created(Location(app, number), new KnownChat(chat, null, 0).ToResponse(members));
+        var known = new KnownChat(chat, null, 0);
+        services.Chats.Remember(known);
+        return TypedResults.Created(Location(app, number), known.ToResponse(members));
     }
 
     private static async Task<Ok<ChatResponse>> Get(RequestContext request, Rosters rosters) =>
@@ -74,13 +76,16 @@ public static class ChatsApi
         var chat = request.Chat;
         var renamed = chat.State with { Name = name, UpdatedAt = services.Versions.After(chat.State.UpdatedAt) };
         await services.Acceptance.AcceptAsync([Kinds.Chat.Write(renamed, basedOn: chat.State)], ct);
+        services.Chats.Remember(chat with { State = renamed });
         return TypedResults.Ok((chat with { State = renamed }).ToResponse(await services.Rosters.IdsAsync(request.App.Id, request.ChatNumber)));
     }
 
     private static async Task<NoContent> Delete(RequestContext request, [AsParameters] Services services, CancellationToken ct)
     {
         var now = services.Versions.After(request.Chat.State.UpdatedAt);
-        await services.Acceptance.AcceptAsync([Kinds.Chat.Write(request.Chat.State with { UpdatedAt = now, DeletedAt = now }, basedOn: request.Chat.State)], ct);
+        var deleted = request.Chat.State with { UpdatedAt = now, DeletedAt = now };
+        await services.Acceptance.AcceptAsync([Kinds.Chat.Write(deleted, basedOn: request.Chat.State)], ct);
+        services.Chats.Remember(request.Chat with { State = deleted });
         return TypedResults.NoContent();
     }
 

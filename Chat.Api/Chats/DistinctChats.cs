@@ -63,7 +63,9 @@ public sealed class DistinctChats(IDatabase redis, ChatDirectory chats, NumberAl
             var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null, key);
             await acceptance.AcceptAsync([Kinds.Chat.Write(chat), .. MemberStates.Initial(chat, members)], ct);
             await redis.StringSetAsync(mapping, number, PendingStore.Lifetime);
-            return new Outcome(new KnownChat(chat, null, 0), true);
+            var known = new KnownChat(chat, null, 0);
+            chats.Remember(known);
+            return new Outcome(known, true);
         }
         finally
         {

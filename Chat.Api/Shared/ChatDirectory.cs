@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Linq.Expressions;
+using System.Text.Json;
 using Chat.Contracts;
 using Chat.Domain.Chats;
 using Chat.Domain.Data;
 using Chat.Domain.Pipeline;
 using Chat.Domain.Redis;
 using Microsoft.EntityFrameworkCore;
+using MySqlConnector;
+using StackExchange.Redis;
 
 namespace Chat.Api.Shared;
 
@@ -14,11 +17,14 @@ namespace Chat.Api.Shared;
 /// Pending is read first on purpose: the worker removes it only after its commit, so when it is gone the
 /// row is already in MySQL.
 /// </summary>
-public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbContextFactory<ChatDbContext> db)
+public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDatabase redis, IDbContextFactory<ChatDbContext> db)
 {
     // A cached row counts only while the chat's generation is unchanged (the worker raises it after each commit that
     // changed the chat), so it can be kept as long as memory allows; the expiry only bounds idle keys.
     private static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
+
+    /// <summary>How long a chat's last known state outlives its last use (docs/decisions/0003 and RELIABILITY row 2).</summary>
+    private static readonly TimeSpan LastKnownFor = TimeSpan.FromDays(30);
 
     public async Task<KnownChat?> FindAsync(KnownApplication app, int number)
     {
@@ -40,15 +46,43 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDbCon
             ? persisted with { State = state }
             : new KnownChat(state, null, 0);
 
-    private Task<KnownChat?> FindPersistedAsync(KnownApplication app, int number) =>
-        cache.GetOrLoadAsync("chat", RedisKeys.Chat(app.Id, number), RedisKeys.ChatGeneration(app.Id, number), Ttl, async () =>
+    private async Task<KnownChat?> FindPersistedAsync(KnownApplication app, int number)
+    {
+        try
         {
-            await using var context = await db.CreateDbContextAsync();
-            return await context.Chats
-                .Where(c => c.ApplicationId == app.Id && c.Number == number && c.DeletedAt == null)
-                .Select(Known)
-                .SingleOrDefaultAsync();
-        });
+            return await cache.GetOrLoadAsync("chat", RedisKeys.Chat(app.Id, number), RedisKeys.ChatGeneration(app.Id, number), Ttl, async () =>
+            {
+                await using var context = await db.CreateDbContextAsync();
+                var row = await context.Chats
+                    .Where(c => c.ApplicationId == app.Id && c.Number == number && c.DeletedAt == null)
+                    .Select(Known)
+                    .SingleOrDefaultAsync();
+                if (row is not null) Remember(row);
+                return row;
+            });
+        }
+        catch (Exception e) when (Failures.CausedBy<MySqlException>(e))
+        {
+            // MySQL is away and the copy's generation moved on (or it was never loaded): the chat's last known state
+            // answers whether it exists, so writes into it go on (a deleted one stays a 404).
+            if (await LastKnownAsync(app.Id, number) is not { } known) throw;
+            return known.State.DeletedAt is null ? known : null;
+        }
+    }
+
+    /// <summary>
+    /// Keeps a chat's last known state in Redis for as long as the chat is in use: that it exists, or that it was
+    /// deleted, is then known while MySQL is away, whatever the cache's generation says. Called after every accepted
+    /// change of a chat and every load of its row; not needed for correctness otherwise, so it is not awaited.
+    /// </summary>
+    public void Remember(KnownChat chat) =>
+        redis.StringSet(RedisKeys.ChatLastKnown(chat.State.ApplicationId, chat.State.Number),
+            JsonSerializer.Serialize(chat, CommandJson.Options), LastKnownFor, flags: CommandFlags.FireAndForget);
+
+    private async Task<KnownChat?> LastKnownAsync(long applicationId, int number) =>
+        await redis.StringGetAsync(RedisKeys.ChatLastKnown(applicationId, number)) is { HasValue: true } value
+            ? JsonSerializer.Deserialize<KnownChat>((string)value!, CommandJson.Options)
+            : null;
 
     /// <summary>A chat row as the API knows it, for every query that reads chats.</summary>
     public static readonly Expression<Func<ChatRow, KnownChat>> Known = c => new KnownChat(

@@ -72,17 +72,19 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
                 (StatusCodes.Status400BadRequest, "Malformed JSON", JsonDetail(json)),
             BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
             ContendedWriteException contended => (StatusCodes.Status409Conflict, "Changed concurrently", contended.Message),
-            _ when CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
-            _ when CausedBy<RedisException>(exception) => Unavailable("cache"),
-            _ when CausedBy<ElasticsearchUnavailableException>(exception) => Unavailable("search index"),
+            _ when Failures.CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
+            _ when Failures.CausedBy<RedisException>(exception) => Unavailable("cache"),
+            _ when Failures.CausedBy<ElasticsearchUnavailableException>(exception) => Unavailable("search index"),
             ElasticsearchException { IndexMissing: true } => Unavailable("search index"),
-            _ when CausedBy<MySqlException>(exception) || CausedBy<TimeoutException>(exception) => Unavailable("database"),
+            _ when Failures.CausedBy<MySqlException>(exception) || Failures.CausedBy<TimeoutException>(exception) => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             LogUnhandled(exception, http.Request.Method, http.Request.Path);
         else if (status == StatusCodes.Status503ServiceUnavailable)
-            LogDependencyDown(http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText, WhereInOurCode(exception),
+            // The handler runs with the endpoint cleared; the feature keeps the one that failed.
+            LogDependencyDown(http.Request.Method, (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path,
+                WhereInOurCode(exception),
                 exception.GetType().Name, exception.Message);
         if (status == StatusCodes.Status503ServiceUnavailable)
             http.Response.Headers.RetryAfter = "5";
@@ -100,12 +102,6 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     /// EF wraps driver errors, sometimes twice (an execution strategy's InvalidOperationException around a
     /// DbUpdateException around the MySqlException): look down the whole chain.
     /// </summary>
-    private static bool CausedBy<T>(Exception exception) where T : Exception
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-            if (e is T) return true;
-        return false;
-    }
 
     private static (int, string, string) Unavailable(string dependency) =>
         (StatusCodes.Status503ServiceUnavailable, "Service unavailable", $"The {dependency} is unavailable; retry later.");
@@ -124,11 +120,15 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);
 
-    /// <summary>The innermost frame of the project's own code that the failure passed through: which step needed the dependency.</summary>
-    private static string? WhereInOurCode(Exception exception) =>
-        (exception.InnerException is { } inner ? WhereInOurCode(inner) : null)
-        ?? exception.StackTrace?.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith("at Chat.", StringComparison.Ordinal));
+    /// <summary>The project's own methods the failure passed through, innermost first: which step needed the dependency, called from where.</summary>
+    private static string WhereInOurCode(Exception exception) => string.Join(" < ", Frames(exception).Distinct());
+
+    private static IEnumerable<string> Frames(Exception exception) =>
+        (exception.InnerException is { } inner ? Frames(inner) : []).Concat((exception.StackTrace ?? "").Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("at Chat.", StringComparison.Ordinal))
+            .Select(line => line[3..line.IndexOf('(')]));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency unavailable on {Method} {Route} ({Where}): {Type}: {Message}")]
-    private partial void LogDependencyDown(string method, string? route, string? where, string type, string message);
+    private partial void LogDependencyDown(string method, string? route, string where, string type, string message);
 }

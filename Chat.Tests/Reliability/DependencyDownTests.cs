@@ -64,6 +64,32 @@ public sealed class DependencyDownTests
     }
 
     [Test]
+    public async Task AChatPersistedBeforeMySqlWentAwayTakesMessagesAndADeletedOneStaysGone()
+    {
+        await using var healthy = new ApiFactory();
+        var client = healthy.CreateClient();
+        var token = await healthy.CreateApplicationAsync();
+        var live = await client.CreateChatAsync(token, new { name = "live" });
+        var gone = await client.CreateChatAsync(token, new { name = "gone" });
+        Assert.That((await client.DeleteAsync($"/applications/{token}/chats/{gone}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis))
+        await using (await WorkerHost.StartAsync())
+            // Persisted and released: no pending copy, and the worker raised the generation of any cached row.
+            Assert.That(await Eventually.HoldsAsync(async () => await redis.GetDatabase().HashLengthAsync(RedisKeys.PendingChats(app)) == 0
+                && await Database.ScalarAsync<long>("SELECT COUNT(*) FROM chats WHERE application_id = @a AND deleted_at IS NOT NULL", ("@a", app)) == 1),
+                "both chats persisted");
+
+        await using var cutOff = new ApiFactory(new Dictionary<string, string?> { ["ConnectionStrings:MySql"] = MySqlNowhere });
+        var away = cutOff.CreateClient();
+        Assert.That(await away.PostMessageAsync(token, live, "while MySQL is away"), Is.EqualTo(1), "the chat's last known state says it exists");
+        var intoDeleted = await away.PostAsJsonAsync($"/applications/{token}/chats/{gone}/messages", new { body = "lost?" });
+        Assert.That(intoDeleted.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "and that the other was deleted");
+        var unknown = await away.PostAsJsonAsync($"/applications/{token}/chats/{gone + 1}/messages", new { body = "?" });
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "a chat Redis knows nothing of needs MySQL to say");
+    }
+
+    [Test]
     public async Task APublishNoQueueTookIsAFailureNotAConfirm()
     {
         await using var api = new ApiFactory();
