@@ -44,6 +44,13 @@ public static class Hooks
                 var root = JsonDocument.Parse(body).RootElement;
                 (app, seq, type) = (root.GetProperty("application").GetString()!, root.GetProperty("seq").GetInt64(), root.GetProperty("type").GetString()!);
                 if (!secrets.ContainsKey(app)) Reload(outDir, secrets);
+                if (!secrets.ContainsKey(app))
+                {
+                    // The load writes the secret just after registering, and the first events can be quicker: not ready yet, retry.
+                    context.Response.StatusCode = 503;
+                    context.Response.Close();
+                    return;
+                }
                 var headers = new HeaderDictionary();
                 foreach (var name in new[] { "webhook-id", "webhook-timestamp", "webhook-signature" }) headers[name] = context.Request.Headers[name];
                 new StandardWebhook(secrets[app]).Verify(body, headers);
