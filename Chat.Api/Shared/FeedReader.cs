@@ -31,8 +31,9 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
 
     /// <summary>
     /// Up to <paramref name="limit"/> entries after position <paramref name="after"/>. The page stops before a missing
-    /// position (accepted but not readable yet), unless the entry after it is older than <see cref="FeedOptions.GapTimeout"/>:
-    /// positions go missing only when Redis lost data, and a reader must not wait for ever on one never handed out.
+    /// position (accepted but not readable yet) or a void, unless the entry after the gap, or the void, is older than
+    /// <see cref="FeedOptions.GapTimeout"/>: positions go missing only when Redis lost data, and a reader must not wait
+    /// for ever on one never handed out.
     /// </summary>
     public async Task<Read> PageAsync(long applicationId, long after, int limit, CancellationToken ct)
     {
@@ -48,7 +49,9 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
         var settled = clock.GetUtcNow().UtcDateTime - options.Value.GapTimeout;
         foreach (var e in page.Items)
         {
-            if (e.Seq != last + 1 && e.At > settled) break;
+            // A void is waited for as a missing position is: the broker may have taken the change it did not confirm,
+            // and its real entry then replaces the void (docs/decisions/0015).
+            if ((e.Seq != last + 1 || Kinds.FeedEvent.Hides(e)) && e.At > settled) break;
             last = e.Seq;
             if (!Kinds.FeedEvent.Hides(e)) events.Add(e);
         }
