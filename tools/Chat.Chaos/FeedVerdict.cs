@@ -13,7 +13,7 @@ public static class FeedVerdict
     private sealed record Row(string App, long Seq, string Type, int Chat, int? Number, string? Body);
 
     public static async Task<bool> ReportAsync(Table table, IReadOnlyList<Record> records, string feedLog, string mysql,
-        IReadOnlyDictionary<string, long> appIds, Func<double, bool> nearRedisLoss)
+        IReadOnlyDictionary<string, long> appIds)
     {
         var all = await ReadAsync(mysql, appIds);
         var bySeq = all.ToDictionary(r => (r.App, r.Seq));
@@ -39,7 +39,6 @@ public static class FeedVerdict
         var seen = File.Exists(feedLog)
             ? File.ReadLines(feedLog).Select(line => JsonSerializer.Deserialize<FeedFollower.Seen>(line, Record.Json)!).ToList()
             : [];
-        var requestTime = records.Where(r => r.Op is "chat" or "message" or "edit").GroupBy(Key).ToDictionary(g => g.Key, g => g.Min(r => r.T));
         int notAscending = 0, refused = 0, refusedVoidLost = 0, skipped = 0, explained = 0, notReached = 0;
         var unlikeSeen = new List<string>();
         foreach (var app in appIds.Keys)
@@ -59,13 +58,16 @@ public static class FeedVerdict
                 .Select(s => $"{s.Type} {s.Chat}/{s.Number} at {s.Seq}@{s.T:0}s, MySQL: {(bySeq.TryGetValue((app, s.Seq), out var row) ? $"{row.Type} {row.Chat}/{row.Number}" : "none")}"));
             var last = walk.Count == 0 ? 0 : walk[^1].Seq;
             var saw = walk.Select(s => s.Seq).ToHashSet();
-            var epochChanged = walk.Select(s => s.Epoch).Distinct().Count() > 1;
+            var positions = walk.Select(s => s.Seq).ToList();
             foreach (var row in rows.Where(r => r.App == app && !saw.Contains(r.Seq)))
             {
                 if (row.Seq > last) { notReached++; continue; }
                 skipped++;
-                // Only a change accepted around a Redis data loss may be passed: its position was handed out before the loss.
-                if (epochChanged && requestTime.TryGetValue(Key(row), out var t) && nearRedisLoss(t)) explained++;
+                // Only a change whose pending entry Redis lost may be passed, once the entry after it is old enough. The
+                // page that passed it says so: its epoch (the first position handed out after Redis's latest data loss)
+                // lies beyond the position, which was therefore handed out before that loss.
+                var after = ~positions.BinarySearch(row.Seq);
+                if (row.Seq < walk[after].Epoch) explained++;
             }
         }
         var unlike = unlikeSeen.Count;
@@ -73,7 +75,7 @@ public static class FeedVerdict
         table.Add("feed followers (one per application)", $"{seen.Count} seen",
             $"not ascending {notAscending}, unlike MySQL's entry {unlike}, not reached by the end {notReached}; " +
             $"seen, then refused by the broker: voids now {refused}, voids lost with Redis's data {refusedVoidLost}" + (unlike == 0 ? "" : $"; unlike: {string.Join("; ", unlikeSeen.Take(5))}"), Judge(followOk));
-        table.Add("  positions passed unseen", $"{skipped}", $"{explained} accepted near a Redis data loss, after which the epoch changed",
+        table.Add("  positions passed unseen", $"{skipped}", $"{explained} handed out before a Redis data loss the passing page's epoch announced",
             Judge(skipped == explained));
         return changesOk && followOk;
     }
