@@ -84,8 +84,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         else if (status == StatusCodes.Status503ServiceUnavailable)
             // The handler runs with the endpoint cleared; the feature keeps the one that failed.
             LogDependencyDown(http.Request.Method, (http.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path,
-                WhereInOurCode(exception),
-                exception.GetType().Name, exception.Message);
+                WhereInOurCode(exception), exception.GetBaseException().GetType().Name, exception.GetBaseException().Message);
         if (status == StatusCodes.Status503ServiceUnavailable)
             http.Response.Headers.RetryAfter = "5";
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Chat.Contracts;
 using System.Diagnostics;
 using System.Net;
@@ -39,6 +40,26 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
     }
 
     private static readonly Guid[] Guids = [Guid.Empty, Guid.NewGuid(), Guid.NewGuid()];
+
+    [Test]
+    public async Task TheSameCommandTwiceInOneBatchIsWrittenOnce()
+    {
+        var token = await Api.CreateApplicationAsync();
+        var appId = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        var t0 = DateTime.UtcNow.AddMinutes(-1);
+        MessageChanged Created(int number, string body) =>
+            new(Guid.NewGuid(), Change.Created, new MessageState(appId, 1, number, Guid.NewGuid(), body, null, null, t0, t0, null));
+        var twice = Created(1, "once");
+
+        // A command sent again (from the retry queue, or by the outbox) while its first copy was still queued: both copies
+        // can land in one batch, which must not fail on them over and over until the broker dead-letters them.
+        await PublishAsync(new ChatChanged(Guid.NewGuid(), Change.Created, new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null)),
+            twice, twice, Created(2, "after"));
+        await using var worker = await WorkerHost.StartAsync();
+        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(worker.Logs.Entries.Any(e => e.Message.StartsWith("Batch of 4:", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30)), "the batch is handled and acknowledged: " + string.Join("; ", worker.Logs.Entries.Where(e => e.Level >= LogLevel.Warning)));
+        Assert.That(await Database.MessagesAsync(token), Is.EqualTo(new[] { (1, 1, "once"), (1, 2, "after") }));
+    }
 
     [Test]
     public async Task AnOlderMemberStateInALaterBatchKeepsTheNewerMembershipAndRaisesOnlyTheCursorsItCarriesHigher()

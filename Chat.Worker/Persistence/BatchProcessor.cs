@@ -50,7 +50,9 @@ public sealed partial class BatchProcessor
         foreach (var malformed in batch.Where(d => d.Command is null))
             await DeadLetterAsync(malformed.Body, null, malformed.Problem!, ct);
 
-        var deliveries = batch.Where(d => d.Command is not null).ToList();
+        // A command sent again (from the retry queue, or by the outbox) while its first copy was still queued can arrive
+        // twice in one batch: it is written once, and both copies are acknowledged with the batch.
+        var deliveries = batch.Where(d => d.Command is not null).DistinctBy(d => d.Command!.CommandId).ToList();
         var outcome = await WriteAsync(deliveries.Select(d => d.Command!).ToList(), ct);
         foreach (var (command, reason) in outcome.Rejected)
         {
@@ -73,7 +75,7 @@ public sealed partial class BatchProcessor
         if (_log.IsEnabled(LogLevel.Debug))
             LogFinished(string.Join(',', deliveries.Select(d => d.Command!).Where(c => !outcome.Holds(c)).Select(c => c.CommandId)));
         LogBatch(batch.Count, outcome.Chats.Count(), outcome.Messages.Count(), batch.Count(d => d.Redelivered),
-            outcome.Waiting.Count, outcome.Rejected.Count + batch.Count - deliveries.Count, clock.ElapsedMilliseconds);
+            outcome.Waiting.Count, outcome.Rejected.Count + batch.Count(d => d.Command is null), clock.ElapsedMilliseconds);
     }
 
     /// <summary>
