@@ -36,7 +36,16 @@ public static class Hooks
         async Task HandleAsync(HttpListenerContext context)
         {
             using var reader = new StreamReader(context.Request.InputStream);
-            var body = await reader.ReadToEndAsync();
+            string body;
+            try
+            {
+                body = await reader.ReadToEndAsync();
+            }
+            catch (Exception)
+            {
+                return; // the receiver went down while this request was being read: as if it never arrived
+            }
+            if (body.Length == 0) return;
             var (app, seq, type) = ("", 0L, "");
             var verified = false;
             try
