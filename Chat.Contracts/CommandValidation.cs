@@ -18,7 +18,7 @@ public static class CommandValidation
             ChatChanged { Chat: null } => "chat is missing.",
             ChatChanged { Chat: var chat, Members: var members } => ProblemOf(chat) ?? members?.Select(ProblemOf).FirstOrDefault(p => p is not null),
             MessageChanged { Message: null } => "message is missing.",
-            MessageChanged { Message: var message } => ProblemOf(message),
+            MessageChanged { Message: var message, Members: var members } => ProblemOf(message) ?? members?.Select(ProblemOf).FirstOrDefault(p => p is not null),
             MembersChanged { ApplicationId: < 1 } => "application_id must be positive.",
             MembersChanged { ChatNumber: < 1 } => "chat_number must be positive.",
             MembersChanged { Members: null } => "members is missing.",

@@ -26,7 +26,9 @@ public enum Change { Created, Updated, Deleted }
 /// <param name="Members">A chat created with members carries them, so the chat and its members are accepted together.</param>
 public sealed record ChatChanged(Guid CommandId, Change Change, ChatState Chat, IReadOnlyList<MemberState>? Members = null) : Command(CommandId);
 
-public sealed record MessageChanged(Guid CommandId, Change Change, MessageState Message) : Command(CommandId);
+/// <param name="Members">A new message carries its sender's cursors moved past it (own messages are never unread), so
+/// the message and the cursors are accepted and persisted together.</param>
+public sealed record MessageChanged(Guid CommandId, Change Change, MessageState Message, IReadOnlyList<MemberState>? Members = null) : Command(CommandId);
 
 /// <summary>New states of members of one chat: added, removed, or their receipt cursors moved.</summary>
 public sealed record MembersChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<MemberState> Members) : Command(CommandId);

@@ -11,3 +11,6 @@ public sealed record RecipientStatus(string User, string Status);
 
 /// <summary>A chat in the list of a user's chats, with that user's cursors.</summary>
 public sealed record UserChatResponse(int Number, string? Name, DateTime JoinedAt, int DeliveredUpTo, int ReadUpTo, int UnreadCount);
+
+/// <summary>Unread totals over every chat of a user.</summary>
+public sealed record UserUnreadResponse(long TotalUnread, int ChatsWithUnread);

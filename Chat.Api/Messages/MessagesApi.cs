@@ -77,11 +77,14 @@ public static class MessagesApi
             var number = await create.Numbers.NextMessageAsync(app.Id, chat, ct);
             var now = services.Versions.Now();
             var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null);
-            var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message)], ct);
+            var senderCursors = await SenderCursorsAsync(request, message, services);
+            var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message), .. senderCursors], ct);
             var response = message.ToResponse(Roster.Sent);
             if (started is not null)
                 await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
-            await services.Events.MessageCreatedAsync(app.Id, chat, accepted[0].Seq, response);
+            await services.Events.MessageCreatedAsync(app.Id, chat, accepted.First(w => w.Kind == Kinds.Message).Seq, response);
+            foreach (var cursors in accepted.Where(w => w.Kind == Kinds.Member && w.Seq > 0))
+                await services.Events.ReceiptUpdatedAsync(app.Id, chat, cursors.Seq, cursors.StateAs<MemberState>());
             return TypedResults.Created(Location(request, number), response);
         }
         catch when (started is not null)
@@ -89,6 +92,23 @@ public static class MessagesApi
             await create.Idempotency.AbandonAsync(started);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A member's own message is delivered to and read by them: their cursors move past it in the same command as the
+    /// message, so it is never unread, not even for a moment on another replica. A sender who is not a member has no cursors.
+    /// </summary>
+    private static async Task<Write[]> SenderCursorsAsync(RequestContext request, MessageState message, Services services)
+    {
+        if (message.Sender is null || (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(message.Sender) is not { } member)
+            return [];
+        if (member.ReadUpTo >= message.Number) return [];
+        var moved = member with
+        {
+            ReadUpTo = message.Number, DeliveredUpTo = Math.Max(member.DeliveredUpTo, message.Number),
+            RevisedAt = services.Versions.After(Kinds.Member.VersionOf(member)),
+        };
+        return [Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), moved, basedOn: member)];
     }
 
     /// <summary>What only creation needs.</summary>

@@ -54,14 +54,11 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 public sealed record MessageResponse(
     int Number, string Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt);
 
-/// <param name="UnreadCount">Messages after <paramref name="ReadUpTo"/>: the chat's last message number minus the cursor.</param>
+/// <param name="UnreadCount">Live messages by others after <paramref name="ReadUpTo"/> (<see cref="UnreadCounts"/>).</param>
 public sealed record MemberResponse(string User, DateTime JoinedAt, int DeliveredUpTo, int ReadUpTo, int UnreadCount)
 {
-    public static MemberResponse Of(MemberState member, int lastNumber) =>
-        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, Unread(member, lastNumber));
-
-    /// <summary>Messages after the member's read cursor, given the chat's last message number.</summary>
-    public static int Unread(MemberState member, int lastNumber) => Math.Max(0, lastNumber - member.ReadUpTo);
+    public static MemberResponse Of(MemberState member, int unread) =>
+        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, unread);
 }
 
 /// <summary>A page of a list endpoint: <c>next</c> is the relative URL of the following page, or null.</summary>

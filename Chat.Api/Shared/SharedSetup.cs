@@ -14,6 +14,7 @@ public static class SharedSetup
         builder.Services.AddSingleton<MessageReader>();
         builder.Services.AddSingleton<Rosters>();
         builder.Services.AddSingleton<LastMessageNumbers>();
+        builder.Services.AddSingleton<UnreadCounts>();
         builder.Services.AddSettings<FeedOptions>(FeedOptions.Section);
         builder.Services.AddSingleton<FeedReader>();
         return builder;

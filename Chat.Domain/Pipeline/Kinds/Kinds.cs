@@ -26,14 +26,15 @@ public static class Kinds
     private static IEnumerable<Write> StatesOf(Command command) => command switch
     {
         ChatChanged c => [Chat.Write(c.Chat), .. (c.Members ?? []).Select(m => Member.Write(ChatScope(c.Chat), m))],
-        MessageChanged m => [Message.Write(m.Message)],
+        MessageChanged m => [Message.Write(m.Message), .. (m.Members ?? []).Select(member => Member.Write(new Scope(m.Message.ApplicationId, m.Message.ChatNumber), member))],
         MembersChanged m => m.Members.Select(member => Member.Write(new Scope(m.ApplicationId, m.ChatNumber), member)),
         _ => [],
     };
 
     /// <summary>
     /// The commands that carry these writes: one per chat (with the members of that chat among the writes, so a new
-    /// chat and its first members are accepted or refused together), one per message, one per chat's other members;
+    /// chat and its first members are accepted or refused together), one per message (with its sender's cursors), one
+    /// per chat's other members;
     /// each with the feed entries its writes recorded. Feed entries on their own (re-published) travel together.
     /// </summary>
     public static IEnumerable<Command> CommandsFor(IReadOnlyCollection<Write> writes)
@@ -61,7 +62,10 @@ public static class Kinds
         foreach (var write in writes.Where(w => w.Kind == Message))
         {
             var message = write.StateAs<MessageState>();
-            yield return (new MessageChanged(Guid.NewGuid(), ChangeOf(message.CreatedAt, message.UpdatedAt, message.DeletedAt), message), [write]);
+            var own = members.Where(m => m.Scope == write.Scope).ToList();
+            members.RemoveAll(own.Contains);
+            yield return (new MessageChanged(Guid.NewGuid(), ChangeOf(message.CreatedAt, message.UpdatedAt, message.DeletedAt), message,
+                own.Count > 0 ? own.Select(m => m.StateAs<MemberState>()).ToList() : null), [write, .. own]);
         }
         foreach (var chat in members.GroupBy(m => m.Scope))
             yield return (new MembersChanged(Guid.NewGuid(), chat.Key.ApplicationId, chat.Key.ChatNumber,

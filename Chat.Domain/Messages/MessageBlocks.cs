@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using Chat.Domain.Data;
+using MySqlConnector;
+
+namespace Chat.Domain.Messages;
+
+/// <summary>
+/// How many live messages each block of <see cref="Size"/> numbers of a chat holds (docs/decisions/0017): the live
+/// messages after a read cursor are the blocks after the cursor's block plus the rest of that one block, so an unread
+/// count costs a few rows whatever the length of the history.
+/// </summary>
+public static class MessageBlocks
+{
+    public const int Size = 256;
+
+    /// <summary>
+    /// Around the worker's upsert of messages, in its transaction: first lock the blocks the batch touches (in key order,
+    /// so two workers cannot deadlock on them), then, after the upsert, recount each from the messages. Every writer of a
+    /// block's messages holds its lock until it commits, so the recount sees every committed message of the block: the
+    /// counts are exact after redeliveries, duplicates and any arrival order, as the upsert itself is.
+    /// </summary>
+    public static async Task<Func<Task>> LockAsync(Sql sql, IEnumerable<(long ChatRow, int Number)> messages, CancellationToken ct)
+    {
+        var blocks = messages.Select(m => (m.ChatRow, Block: m.Number / Size)).Distinct().Order().ToList();
+        if (blocks.Count == 0) return () => Task.CompletedTask;
+        await sql.UpsertAsync("INSERT INTO message_blocks (chat_id, block, live)", blocks.Select(b => new object?[] { b.ChatRow, b.Block, 0 }),
+            "live = live", ct);
+        return async () => await sql.ExecuteAsync($"""
+            INSERT INTO message_blocks (chat_id, block, live)
+            SELECT chat_id, number DIV {Size}, SUM(deleted_at IS NULL) FROM messages
+            WHERE {string.Join(" OR ", blocks.Select(b => string.Create(CultureInfo.InvariantCulture,
+                $"(chat_id = {b.ChatRow} AND number BETWEEN {b.Block * Size} AND {b.Block * Size + Size - 1})")))}
+            GROUP BY chat_id, number DIV {Size}
+            ON DUPLICATE KEY UPDATE live = VALUES(live)
+            """, [], ct);
+    }
+
+    /// <summary>
+    /// For each (chat row, read cursor): the persisted live messages numbered after the cursor. One statement for them
+    /// all: per cursor, the sum of the later blocks and a primary-key range within the cursor's own block.
+    /// </summary>
+    public static async Task<long[]> LiveAfterAsync(MySqlDataSource database, IReadOnlyList<(long ChatRow, int After)> cursors, CancellationToken ct)
+    {
+        var counts = new long[cursors.Count];
+        if (cursors.Count == 0) return counts;
+        await using var connection = await database.OpenConnectionAsync(ct);
+        foreach (var chunk in Enumerable.Range(0, cursors.Count).Chunk(500))
+        {
+            var rows = new StringBuilder();
+            foreach (var i in chunk)
+                rows.Append(CultureInfo.InvariantCulture, $"{(rows.Length == 0 ? "" : " UNION ALL ")}SELECT {i} AS i, {cursors[i].ChatRow} AS chat_id, {cursors[i].After} AS r");
+            await using var command = new MySqlCommand($"""
+                SELECT q.i,
+                  COALESCE((SELECT SUM(b.live) FROM message_blocks b WHERE b.chat_id = q.chat_id AND b.block > q.r DIV {Size}), 0)
+                  + (SELECT COUNT(*) FROM messages m WHERE m.chat_id = q.chat_id AND m.number > q.r
+                     AND m.number < (q.r DIV {Size} + 1) * {Size} AND m.deleted_at IS NULL)
+                FROM ({rows}) q
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) counts[reader.GetInt32(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+        return counts;
+    }
+
+    /// <summary>Whether each of these persisted messages is live (absent ones are left out).</summary>
+    public static async Task<Dictionary<(long ChatRow, int Number), bool>> LivenessAsync(MySqlDataSource database,
+        IReadOnlyCollection<(long ChatRow, int Number)> messages, CancellationToken ct)
+    {
+        var live = new Dictionary<(long, int), bool>();
+        if (messages.Count == 0) return live;
+        await using var connection = await database.OpenConnectionAsync(ct);
+        foreach (var chunk in messages.Chunk(1000))
+        {
+            await using var command = new MySqlCommand(
+                $"SELECT chat_id, number, deleted_at IS NULL FROM messages WHERE (chat_id, number) IN ({string.Join(",", chunk.Select(m => string.Create(CultureInfo.InvariantCulture, $"({m.ChatRow},{m.Number})")))})",
+                connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) live[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetBoolean(2);
+        }
+        return live;
+    }
+}
