@@ -157,7 +157,8 @@ public static class MessagesApi
         var descending = query.After is null;
         var range = new NumberRange((query.After ?? 0) + 1, query.Before is { } before ? before - 1 : int.MaxValue, descending);
         var (from, to) = (query.From?.ToUniversalTime(), query.To?.ToUniversalTime());
-        var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, from, to);
+        var withDeleted = query.IncludeDeleted ?? false;
+        var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, from, to, withDeleted);
         var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
         var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender))).ToList();
 
@@ -168,6 +169,7 @@ public static class MessagesApi
             if (!descending && query.Before is not null) parameters.Add($"before={query.Before}");
             if (from is not null) parameters.Add($"from={Uri.EscapeDataString(from.Value.ToString("O"))}");
             if (to is not null) parameters.Add($"to={Uri.EscapeDataString(to.Value.ToString("O"))}");
+            if (withDeleted) parameters.Add("include_deleted=true");
             nextUrl = $"{Location(request)}?{string.Join('&', parameters)}";
         }
         return TypedResults.Ok(new Page<MessageResponse>(items, nextUrl));
@@ -181,7 +183,8 @@ public static class MessagesApi
     }
 
     /// <summary>The history's query parameters.</summary>
-    private readonly record struct HistoryQuery(int? Limit, int? Before, int? After, DateTime? From, DateTime? To);
+    private readonly record struct HistoryQuery(int? Limit, int? Before, int? After, DateTime? From, DateTime? To,
+        [FromQuery(Name = "include_deleted")] bool? IncludeDeleted);
 
     /// <summary>Kept as sent (leading spaces may matter, e.g. code), but never blank.</summary>
     private static string? Body(Validation validation, string? body)

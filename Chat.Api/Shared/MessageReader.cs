@@ -25,19 +25,22 @@ public sealed class MessageReader(PendingStore pending, MergedReader reader, Cha
         return row is null ? null : StateOf(row, chat.State);
     }
 
-    /// <summary>A page of history: live messages numbered in <paramref name="range"/>, created in [from, to] when those are given.</summary>
+    /// <summary>
+    /// A page of history: live messages numbered in <paramref name="range"/>, created in [from, to] when those are given;
+    /// with <paramref name="withDeleted"/>, deleted ones too, in their place.
+    /// </summary>
     public Task<KeysetMerge.Page<int, MessageState>> PageAsync(KnownApplication app, KnownChat chat, NumberRange range, int limit,
-        DateTime? from, DateTime? to) =>
+        DateTime? from, DateTime? to, bool withDeleted = false) =>
         reader.PageAsync(Kinds.Message, Kinds.ChatScope(chat.State), range, limit, m => m.Number, async () =>
         {
             if (await chats.RowIdAsync(app, chat) is not { } rowId) return [];
             await using var context = await db.CreateDbContextAsync();
-            var query = context.Messages.Where(m => m.ChatId == rowId && m.Number >= range.Low && m.Number <= range.High && m.DeletedAt == null);
+            var query = context.Messages.Where(m => m.ChatId == rowId && m.Number >= range.Low && m.Number <= range.High && (withDeleted || m.DeletedAt == null));
             if (from is not null) query = query.Where(m => m.CreatedAt >= from);
             if (to is not null) query = query.Where(m => m.CreatedAt <= to);
             query = range.Descending ? query.OrderByDescending(m => m.Number) : query.OrderBy(m => m.Number);
             return (await query.Take(limit + 1).ToListAsync()).Select(r => StateOf(r, chat.State)).ToList();
-        }, shown: m => (from is null || m.CreatedAt >= from) && (to is null || m.CreatedAt <= to));
+        }, shown: m => (from is null || m.CreatedAt >= from) && (to is null || m.CreatedAt <= to), withHidden: withDeleted);
 
     public static MessageState StateOf(MessageRow row, ChatState chat) => new(
         chat.ApplicationId, chat.Number, row.Number, row.Uid, row.Body, row.Sender, row.SentAt, row.CreatedAt, row.UpdatedAt, row.DeletedAt);

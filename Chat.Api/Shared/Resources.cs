@@ -51,8 +51,11 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 }
 
 /// <summary>A message as every representation shows it: GET, history, events.</summary>
+/// <param name="Body">Null only in a tombstone (a deleted message listed with <c>include_deleted=true</c>).</param>
+/// <param name="DeletedAt">Only in a tombstone.</param>
 public sealed record MessageResponse(
-    int Number, string Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt);
+    int Number, string? Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? DeletedAt = null);
 
 /// <param name="UnreadCount">Live messages by others after <paramref name="ReadUpTo"/> (<see cref="UnreadCounts"/>).</param>
 public sealed record MemberResponse(string User, DateTime JoinedAt, int DeliveredUpTo, int ReadUpTo, int UnreadCount)
@@ -66,6 +69,8 @@ public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 public static class Representations
 {
-    public static MessageResponse ToResponse(this MessageState m, string status) =>
-        new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt);
+    /// <summary>A deleted message is a tombstone: its place in the history, without its body.</summary>
+    public static MessageResponse ToResponse(this MessageState m, string status) => m.DeletedAt is { } deletedAt
+        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, deletedAt)
+        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt);
 }
