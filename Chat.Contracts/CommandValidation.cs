@@ -54,6 +54,7 @@ public static class CommandValidation
         : message.Body is null ? "message.body is missing."
         : message.Body.Length > Limits.MaxBodyLength ? $"message.body is longer than {Limits.MaxBodyLength} characters."
         : message.Sender?.Length > Limits.MaxUserIdLength ? "message.sender is too long."
+        : message.ReplyTo is { } replyTo && (replyTo < 1 || replyTo >= message.Number) ? "message.reply_to must be an earlier message number."
         : TimesProblem("message", message.CreatedAt, message.UpdatedAt, message.DeletedAt);
 
     private static string? ProblemOf(MemberState? member) =>

@@ -45,9 +45,10 @@ public sealed record ChatState(
     long ApplicationId, int Number, Guid Uid, string? Name,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, string? DistinctKey = null);
 
+/// <param name="ReplyTo">The number of the message of the same chat this one replies to; fixed at creation.</param>
 public sealed record MessageState(
     long ApplicationId, int ChatNumber, int Number, Guid Uid, string Body, string? Sender, DateTime? SentAt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, int? ReplyTo = null);
 
 /// <summary>
 /// One user in one chat. Membership (<c>JoinedAt</c>, <c>LeftAt</c>) is last-writer-wins on <c>UpdatedAt</c>, so a

@@ -1,3 +1,4 @@
 namespace Chat.Api.Messages;
 
-public sealed record MessageRequest(string? Body, string? Sender, DateTime? SentAt);
+/// <param name="ReplyTo">Only at creation: a live message of the same chat.</param>
+public sealed record MessageRequest(string? Body, string? Sender, DateTime? SentAt, int? ReplyTo = null);

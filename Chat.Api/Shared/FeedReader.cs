@@ -18,7 +18,7 @@ public sealed record FeedItem(long Seq, string Type, DateTime At, int Chat,
 /// Reads an application's change feed (docs/decisions/0015): pending entries from Redis merged over the persisted rows,
 /// in position order, never past a position that is not readable yet.
 /// </summary>
-public sealed class FeedReader(PendingStore pending, MySqlDataSource database, Rosters rosters, UnreadCounts unread,
+public sealed class FeedReader(PendingStore pending, MySqlDataSource database, Rosters rosters, UnreadCounts unread, ReplyCounts replyCounts,
     ChatDirectory chats, IOptions<FeedOptions> options, TimeProvider clock)
 {
     private static readonly KeysetMerge.Rules<long, FeedEvent> Order =
@@ -86,6 +86,9 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
                                               && !e.Type.StartsWith("chat.", StringComparison.Ordinal) && known.ContainsKey(e.ChatNumber)).ToList();
         var unreadCounts = await unread.OfAsync(app, memberEntries.Select(e => (known[e.ChatNumber], Deserialize<MemberState>(e.State!.Value))).ToList());
         var unreadOf = memberEntries.Select((e, i) => (e.Seq, Count: unreadCounts[i])).ToDictionary(x => x.Seq, x => x.Count);
+        var repliesOf = (await Task.WhenAll(events.Where(e => e.Number is not null && known.ContainsKey(e.ChatNumber)).GroupBy(e => e.ChatNumber)
+                .Select(async g => (Chat: g.Key, Counts: await replyCounts.OfAsync(app, known[g.Key], g.Select(e => e.Number!.Value).Distinct().ToList())))))
+            .ToDictionary(r => r.Chat, r => r.Counts);
         return events.Select(e => new FeedItem(e.Seq, e.Type, e.At, e.ChatNumber, e.Number, e.User, DataOf(e))).ToList();
 
         object? DataOf(FeedEvent e)
@@ -94,7 +97,9 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
             var roster = rostersOf[e.ChatNumber];
             return e.Type.Split('.')[0] switch
             {
-                "message" => Deserialize<MessageState>(state) is var m ? m.ToResponse(roster.StatusOf(m.Number, m.Sender)) : null,
+                "message" => Deserialize<MessageState>(state) is var m
+                    ? m.ToResponse(roster.StatusOf(m.Number, m.Sender), repliesOf.GetValueOrDefault(e.ChatNumber)?.GetValueOrDefault(m.Number) ?? 0)
+                    : null,
                 "chat" => new KnownChat(Deserialize<ChatState>(state), null, known.GetValueOrDefault(e.ChatNumber)?.MessagesCount ?? 0)
                     .ToResponse(roster.Ids),
                 _ => MemberResponse.Of(Deserialize<MemberState>(state), unreadOf.GetValueOrDefault(e.Seq)),

@@ -52,9 +52,12 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 
 /// <summary>A message as every representation shows it: GET, history, events.</summary>
 /// <param name="Body">Null only in a tombstone (a deleted message listed with <c>include_deleted=true</c>).</param>
+/// <param name="ReplyTo">The message this one replies to, or null.</param>
+/// <param name="ReplyCount">Live replies to this message (<see cref="ReplyCounts"/>).</param>
 /// <param name="DeletedAt">Only in a tombstone.</param>
 public sealed record MessageResponse(
     int Number, string? Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt,
+    int? ReplyTo, int ReplyCount,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? DeletedAt = null);
 
 /// <param name="UnreadCount">Live messages by others after <paramref name="ReadUpTo"/> (<see cref="UnreadCounts"/>).</param>
@@ -70,7 +73,7 @@ public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 public static class Representations
 {
     /// <summary>A deleted message is a tombstone: its place in the history, without its body.</summary>
-    public static MessageResponse ToResponse(this MessageState m, string status) => m.DeletedAt is { } deletedAt
-        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, deletedAt)
-        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt);
+    public static MessageResponse ToResponse(this MessageState m, string status, int replyCount) => m.DeletedAt is { } deletedAt
+        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, replyCount, deletedAt)
+        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, replyCount);
 }

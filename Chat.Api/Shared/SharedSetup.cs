@@ -15,6 +15,7 @@ public static class SharedSetup
         builder.Services.AddSingleton<Rosters>();
         builder.Services.AddSingleton<LastMessageNumbers>();
         builder.Services.AddSingleton<UnreadCounts>();
+        builder.Services.AddSingleton<ReplyCounts>();
         builder.Services.AddSettings<FeedOptions>(FeedOptions.Section);
         builder.Services.AddSingleton<FeedReader>();
         return builder;

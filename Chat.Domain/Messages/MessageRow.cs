@@ -15,4 +15,6 @@ public sealed class MessageRow
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? DeletedAt { get; set; }
+    /// <summary>The message of the same chat this one replies to (its number); fixed at creation.</summary>
+    public int? ReplyTo { get; set; }
 }

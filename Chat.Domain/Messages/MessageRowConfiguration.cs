@@ -25,5 +25,7 @@ public sealed class MessageRowConfiguration : IEntityTypeConfiguration<MessageRo
         message.Property(m => m.UpdatedAt).HasPrecision(6);
         message.Property(m => m.DeletedAt).HasPrecision(6);
         message.HasIndex(m => new { m.ChatId, m.CreatedAt });
+        // The replies to a message, in number order, and their count.
+        message.HasIndex(m => new { m.ChatId, m.ReplyTo, m.Number });
     }
 }

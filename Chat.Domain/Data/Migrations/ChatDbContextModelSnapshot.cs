@@ -270,6 +270,10 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("deleted_at");
 
+                    b.Property<int?>("ReplyTo")
+                        .HasColumnType("int")
+                        .HasColumnName("reply_to");
+
                     b.Property<string>("Sender")
                         .HasMaxLength(64)
                         .HasColumnType("varchar(64)")
@@ -294,6 +298,9 @@ namespace Chat.Domain.Data.Migrations
 
                     b.HasIndex("ChatId", "CreatedAt")
                         .HasDatabaseName("ix_messages_chat_id_created_at");
+
+                    b.HasIndex("ChatId", "ReplyTo", "Number")
+                        .HasDatabaseName("ix_messages_chat_id_reply_to_number");
 
                     b.ToTable("messages", (string)null);
                 });

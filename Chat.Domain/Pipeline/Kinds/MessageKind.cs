@@ -41,9 +41,9 @@ public sealed class MessageKind : WriteKind<MessageState>
     }
 
     private static Task UpsertMessagesAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct) => sql.UpsertAsync(
-        "INSERT INTO messages (chat_id, number, uid, body, sender, sent_at, created_at, updated_at, deleted_at)",
+        "INSERT INTO messages (chat_id, number, uid, body, sender, sent_at, created_at, updated_at, deleted_at, reply_to)",
         writes.Select(w => (w.ChatRow, Message: w.Write.StateAs<MessageState>())).Select(w => new object?[]
-            { w.ChatRow, w.Message.Number, w.Message.Uid, w.Message.Body, w.Message.Sender, w.Message.SentAt, w.Message.CreatedAt, w.Message.UpdatedAt, w.Message.DeletedAt }),
+            { w.ChatRow, w.Message.Number, w.Message.Uid, w.Message.Body, w.Message.Sender, w.Message.SentAt, w.Message.CreatedAt, w.Message.UpdatedAt, w.Message.DeletedAt, w.Message.ReplyTo }),
         $"""
         body = IF({Collisions.NewerAndLive}, VALUES(body), body),
         updated_at = IF({Collisions.NewerAndLive}, VALUES(updated_at), updated_at),
