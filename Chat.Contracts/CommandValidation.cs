@@ -44,7 +44,7 @@ public static class CommandValidation
         : chat.Number < 1 ? "chat.number must be positive."
         : chat.Uid == Guid.Empty ? "chat.uid is missing."
         : chat.Name?.Length > Limits.MaxNameLength ? $"chat.name is longer than {Limits.MaxNameLength} characters."
-        : TimesProblem("chat", chat.CreatedAt, chat.UpdatedAt, chat.DeletedAt);
+        : MetadataProblem("chat", chat.Metadata) ?? TimesProblem("chat", chat.CreatedAt, chat.UpdatedAt, chat.DeletedAt);
 
     private static string? ProblemOf(MessageState message) =>
         message.ApplicationId < 1 ? "message.application_id must be positive."
@@ -55,7 +55,9 @@ public static class CommandValidation
         : message.Body.Length > Limits.MaxBodyLength ? $"message.body is longer than {Limits.MaxBodyLength} characters."
         : message.Sender?.Length > Limits.MaxUserIdLength ? "message.sender is too long."
         : message.ReplyTo is { } replyTo && (replyTo < 1 || replyTo >= message.Number) ? "message.reply_to must be an earlier message number."
-        : TimesProblem("message", message.CreatedAt, message.UpdatedAt, message.DeletedAt);
+        : message.Mentions is { } mentions && (mentions.Count > Limits.MaxMentions
+            || mentions.Any(m => string.IsNullOrEmpty(m) || m.Length > Limits.MaxUserIdLength)) ? "message.mentions are not user ids."
+        : MetadataProblem("message", message.Metadata) ?? TimesProblem("message", message.CreatedAt, message.UpdatedAt, message.DeletedAt);
 
     private static string? ProblemOf(MemberState? member) =>
         member is null ? "a member is missing."
@@ -64,6 +66,10 @@ public static class CommandValidation
         // Only presence of the times: a member who rejoins has a newer joined_at than older states' updated_at.
         : member.JoinedAt == default || member.UpdatedAt == default ? "member times are missing."
         : null;
+
+    private static string? MetadataProblem(string what, string? metadata) =>
+        metadata is not null && System.Text.Encoding.UTF8.GetByteCount(metadata) > Limits.MaxMetadataBytes
+            ? $"{what}.metadata is larger than {Limits.MaxMetadataBytes} bytes." : null;
 
     private static string? TimesProblem(string what, DateTime createdAt, DateTime updatedAt, DateTime? deletedAt) =>
         createdAt == default ? $"{what}.created_at is missing."

@@ -43,12 +43,15 @@ public sealed record ApplicationDeleted(Guid CommandId, long ApplicationId) : Co
 /// <param name="DistinctKey">For a "distinct" chat: the hash of its member set (see <c>Members.DistinctChats</c>).</param>
 public sealed record ChatState(
     long ApplicationId, int Number, Guid Uid, string? Name,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, string? DistinctKey = null);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, string? DistinctKey = null, string? Metadata = null);
 
 /// <param name="ReplyTo">The number of the message of the same chat this one replies to; fixed at creation.</param>
+/// <param name="Metadata">The client's JSON object, as its text was given (never interpreted).</param>
+/// <param name="Mentions">Members of the chat the message mentions; fixed at creation.</param>
 public sealed record MessageState(
     long ApplicationId, int ChatNumber, int Number, Guid Uid, string Body, string? Sender, DateTime? SentAt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, int? ReplyTo = null);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, int? ReplyTo = null, string? Metadata = null,
+    IReadOnlyList<string>? Mentions = null);
 
 /// <summary>
 /// One user in one chat. Membership (<c>JoinedAt</c>, <c>LeftAt</c>) is last-writer-wins on <c>UpdatedAt</c>, so a

@@ -108,7 +108,7 @@ public static class MembersApi
         var (live, nextAfter) = await userChats.PageAsync(app, user, query.After ?? 0, take);
         var unread = await services.Unread.OfAsync(app, live);
         var items = live.Select((f, i) => new UserChatResponse(f.Chat.State.Number, f.Chat.State.Name, f.Member.JoinedAt,
-            f.Member.DeliveredUpTo, f.Member.ReadUpTo, unread[i])).ToList();
+            f.Member.DeliveredUpTo, f.Member.ReadUpTo, unread[i].Messages, unread[i].Mentions)).ToList();
         return TypedResults.Ok(new Page<UserChatResponse>(items, nextAfter is { } next
             ? $"/applications/{app.Token}/users/{Uri.EscapeDataString(user)}/chats?limit={take}&after={next}"
             : null));
@@ -119,18 +119,19 @@ public static class MembersApi
         CancellationToken ct)
     {
         if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();
-        var (total, chatsWithUnread) = (0L, 0);
+        var (total, chatsWithUnread, mentions) = (0L, 0, 0L);
         for (int? after = 0; after is { } from;)
         {
             var (live, next) = await userChats.PageAsync(request.App, user, from, UserChats.TotalsPage);
             foreach (var count in await unreadCounts.OfAsync(request.App, live, ct))
             {
-                total += count;
-                if (count > 0) chatsWithUnread++;
+                total += count.Messages;
+                mentions += count.Mentions;
+                if (count.Messages > 0) chatsWithUnread++;
             }
             after = next;
         }
-        return TypedResults.Ok(new UserUnreadResponse(total, chatsWithUnread));
+        return TypedResults.Ok(new UserUnreadResponse(total, chatsWithUnread, mentions));
     }
 
     private readonly record struct UserChatsQuery(string User, int? Limit, int? After);

@@ -47,6 +47,11 @@ public static class MessagesApi
         var named = validation.Text("sender", body.Sender, 1, Limits.MaxUserIdLength, required: false);
         if (body.ReplyTo is { } replyTo && (replyTo < 1 || await services.Reader.FindAsync(request.App, request.Chat, replyTo) is null))
             validation.Add("reply_to", "must be the number of a live message of this chat.");
+        var metadata = validation.Metadata("metadata", body.Metadata);
+        var mentions = UserIds.List(validation, "mentions", body.Mentions, required: false);
+        if (mentions.Count > 0 && (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)) is var roster
+                               && mentions.FirstOrDefault(m => roster.Find(m) is null) is { } stranger)
+            validation.Add("mentions", $"{stranger} is not a member of this chat.");
         if (!validation.IsValid) return validation.Problem();
         if (!request.TryActFor(named, out var sender)) return Access.Forbidden("A user token sends only as its own user.");
         var (app, chat) = (request.App, request.ChatNumber);
@@ -57,7 +62,7 @@ public static class MessagesApi
             if (!IdempotencyKeys.IsValid(idempotencyKey))
                 return TypedResults.Problem(statusCode: 400, title: "Bad Idempotency-Key",
                     detail: $"The key must be 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.");
-            var fingerprint = JsonSerializer.Serialize(new { body = text, sender, body.SentAt, body.ReplyTo });
+            var fingerprint = JsonSerializer.Serialize(new { body = text, sender, body.SentAt, body.ReplyTo, mentions, metadata });
             switch (await create.Idempotency.BeginAsync(app.Id, chat, idempotencyKey, fingerprint, ct))
             {
                 case IdempotencyKeys.Replay replay:
@@ -79,7 +84,8 @@ public static class MessagesApi
         {
             var number = await create.Numbers.NextMessageAsync(app.Id, chat, ct);
             var now = services.Versions.Now();
-            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null, body.ReplyTo);
+            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null,
+                body.ReplyTo, metadata, mentions.Count > 0 ? mentions : null);
             var senderCursors = await SenderCursorsAsync(request, message, services);
             var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message), .. senderCursors], ct);
             var response = message.ToResponse(Roster.Sent, replyCount: 0);
@@ -129,9 +135,10 @@ public static class MessagesApi
         if (!request.Caller.MayActFor(message.Sender)) return Access.Forbidden("A user token edits only its own user's messages.");
         var validation = new Validation();
         var text = Body(validation, body.Body);
+        var metadata = validation.Metadata("metadata", body.Metadata);
         if (!validation.IsValid) return validation.Problem();
 
-        var edited = message with { Body = text!, UpdatedAt = services.Versions.After(message.UpdatedAt) };
+        var edited = message with { Body = text!, Metadata = metadata ?? message.Metadata, UpdatedAt = services.Versions.After(message.UpdatedAt) };
         var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
         var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited), await services.Replies.OfAsync(request.App, request.Chat, number));
         await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, response);

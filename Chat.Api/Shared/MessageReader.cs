@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Chat.Contracts;
 using Chat.Domain.Data;
 using Chat.Domain.Messages;
@@ -50,5 +51,6 @@ public sealed class MessageReader(PendingStore pending, MergedReader reader, Cha
         }, shown: filter.Shows, withHidden: withDeleted);
 
     public static MessageState StateOf(MessageRow row, ChatState chat) => new(
-        chat.ApplicationId, chat.Number, row.Number, row.Uid, row.Body, row.Sender, row.SentAt, row.CreatedAt, row.UpdatedAt, row.DeletedAt, row.ReplyTo);
+        chat.ApplicationId, chat.Number, row.Number, row.Uid, row.Body, row.Sender, row.SentAt, row.CreatedAt, row.UpdatedAt, row.DeletedAt, row.ReplyTo,
+        row.Metadata, row.Mentions is null ? null : JsonSerializer.Deserialize<List<string>>(row.Mentions));
 }

@@ -13,8 +13,11 @@ namespace Chat.Api.Shared;
 /// </summary>
 public sealed class UnreadCounts(PendingStore pending, ChatDirectory chats, MySqlDataSource database)
 {
-    /// <returns>One count per (chat, member), in the order given; two MySQL statements for all of them.</returns>
-    public async Task<int[]> OfAsync(KnownApplication app, IReadOnlyList<(KnownChat Chat, MemberState Member)> members, CancellationToken ct = default)
+    /// <summary>A member's unread messages, and those among them that mention the member.</summary>
+    public readonly record struct Unread(int Messages, int Mentions);
+
+    /// <returns>One count per (chat, member), in the order given; three MySQL statements for all of them.</returns>
+    public async Task<Unread[]> OfAsync(KnownApplication app, IReadOnlyList<(KnownChat Chat, MemberState Member)> members, CancellationToken ct = default)
     {
         if (members.Count == 0) return [];
         // Pending first: a message leaves Redis only after its row (and its block's count) is committed.
@@ -34,12 +37,15 @@ public sealed class UnreadCounts(PendingStore pending, ChatDirectory chats, MySq
 
         var persistedCursors = members.Select((m, i) => (Index: i, m.Chat.State.Number, m.Member.ReadUpTo))
             .Where(m => rowOf.ContainsKey(m.Number)).ToList();
-        var persisted = await MessageBlocks.LiveAfterAsync(database, persistedCursors.Select(m => (rowOf[m.Number], m.ReadUpTo)).ToList(), ct);
+        var persisted = await MessageBlocks.LiveAfterAsync(database,
+            persistedCursors.Select(m => (rowOf[m.Number], m.ReadUpTo, members[m.Index].Member.UserId)).ToList(), ct);
         var liveness = await MessageBlocks.LivenessAsync(database, accepted
             .Where(a => rowOf.ContainsKey(a.Key)).SelectMany(a => a.Value.Select(m => (rowOf[a.Key], m.Number))).ToList(), ct);
 
         var counts = new int[members.Count];
-        for (var i = 0; i < persistedCursors.Count; i++) counts[persistedCursors[i].Index] = (int)persisted[i];
+        var mentions = new int[members.Count];
+        for (var i = 0; i < persistedCursors.Count; i++)
+            (counts[persistedCursors[i].Index], mentions[persistedCursors[i].Index]) = ((int)persisted[i].Live, (int)persisted[i].Mentions);
         for (var i = 0; i < members.Count; i++)
         {
             var (chat, member) = members[i];
@@ -49,13 +55,14 @@ public sealed class UnreadCounts(PendingStore pending, ChatDirectory chats, MySq
                 bool? stored = row is { } id && liveness.TryGetValue((id, message.Number), out var isLive) ? isLive : null;
                 var live = message.DeletedAt is null;
                 // A pending message counts when MySQL does not have it yet; a pending deletion uncounts a persisted live one.
-                if (live && stored is null && message.Sender != member.UserId) counts[i]++;
-                else if (!live && stored == true) counts[i]--;
+                var delta = live && stored is null && message.Sender != member.UserId ? 1 : !live && stored == true ? -1 : 0;
+                counts[i] += delta;
+                if (message.Mentions?.Contains(member.UserId) == true) mentions[i] += delta;
             }
         }
-        return counts;
+        return counts.Select((c, i) => new Unread(c, mentions[i])).ToArray();
     }
 
-    public async Task<int> OfAsync(KnownApplication app, KnownChat chat, MemberState member, CancellationToken ct = default) =>
+    public async Task<Unread> OfAsync(KnownApplication app, KnownChat chat, MemberState member, CancellationToken ct = default) =>
         (await OfAsync(app, [(chat, member)], ct))[0];
 }

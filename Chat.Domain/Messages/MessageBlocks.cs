@@ -37,28 +37,38 @@ public static class MessageBlocks
     }
 
     /// <summary>
-    /// For each (chat row, read cursor): the persisted live messages numbered after the cursor. One statement for them
-    /// all: per cursor, the sum of the later blocks and a primary-key range within the cursor's own block.
+    /// For each (chat row, read cursor, member): the persisted live messages numbered after the cursor, and those among
+    /// them that mention the member. One statement for them all: per cursor, the sum of the later blocks and a
+    /// primary-key range within the cursor's own block; the member's mentions after the cursor (<see cref="MessageMentions"/>).
     /// </summary>
-    public static async Task<long[]> LiveAfterAsync(MySqlDataSource database, IReadOnlyList<(long ChatRow, int After)> cursors, CancellationToken ct)
+    public static async Task<(long Live, long Mentions)[]> LiveAfterAsync(MySqlDataSource database,
+        IReadOnlyList<(long ChatRow, int After, string User)> cursors, CancellationToken ct)
     {
-        var counts = new long[cursors.Count];
+        var counts = new (long, long)[cursors.Count];
         if (cursors.Count == 0) return counts;
         await using var connection = await database.OpenConnectionAsync(ct);
         foreach (var chunk in Enumerable.Range(0, cursors.Count).Chunk(500))
         {
             var rows = new StringBuilder();
+            await using var command = new MySqlCommand { Connection = connection };
             foreach (var i in chunk)
-                rows.Append(CultureInfo.InvariantCulture, $"{(rows.Length == 0 ? "" : " UNION ALL ")}SELECT {i} AS i, {cursors[i].ChatRow} AS chat_id, {cursors[i].After} AS r");
-            await using var command = new MySqlCommand($"""
+            {
+                rows.Append(CultureInfo.InvariantCulture,
+                    $"{(rows.Length == 0 ? "" : " UNION ALL ")}SELECT {i} AS i, {cursors[i].ChatRow} AS chat_id, {cursors[i].After} AS r, CAST(@u{i} AS CHAR(64)) AS u");
+                command.Parameters.AddWithValue($"@u{i}", cursors[i].User);
+            }
+            command.CommandText = $"""
                 SELECT q.i,
                   COALESCE((SELECT SUM(b.live) FROM message_blocks b WHERE b.chat_id = q.chat_id AND b.block > q.r DIV {Size}), 0)
                   + (SELECT COUNT(*) FROM messages m WHERE m.chat_id = q.chat_id AND m.number > q.r
-                     AND m.number < (q.r DIV {Size} + 1) * {Size} AND m.deleted_at IS NULL)
+                     AND m.number < (q.r DIV {Size} + 1) * {Size} AND m.deleted_at IS NULL),
+                  (SELECT COUNT(*) FROM message_mentions mm JOIN messages m ON m.chat_id = mm.chat_id AND m.number = mm.number
+                   WHERE mm.chat_id = q.chat_id AND mm.user_id = q.u AND mm.number > q.r AND m.deleted_at IS NULL)
                 FROM ({rows}) q
-                """, connection);
+                """;
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) counts[reader.GetInt32(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            while (await reader.ReadAsync(ct))
+                counts[reader.GetInt32(0)] = (Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
         }
         return counts;
     }

@@ -168,6 +168,11 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("int")
                         .HasColumnName("messages_count");
 
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text")
+                        .HasColumnName("metadata")
+                        .UseCollation("utf8mb4_bin");
+
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("varchar(200)")
@@ -269,6 +274,16 @@ namespace Chat.Domain.Data.Migrations
                         .HasPrecision(6)
                         .HasColumnType("datetime(6)")
                         .HasColumnName("deleted_at");
+
+                    b.Property<string>("Mentions")
+                        .HasColumnType("text")
+                        .HasColumnName("mentions")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text")
+                        .HasColumnName("metadata")
+                        .UseCollation("utf8mb4_bin");
 
                     b.Property<int?>("ReplyTo")
                         .HasColumnType("int")
