@@ -25,6 +25,10 @@ public static class CommandValidation
             MembersChanged { Members: var members } => members.Select(ProblemOf).FirstOrDefault(p => p is not null),
             ApplicationDeleted { ApplicationId: < 1 } => "application_id must be positive.",
             ApplicationDeleted => null,
+            ReactionsChanged { ApplicationId: < 1 } => "application_id must be positive.",
+            ReactionsChanged { ChatNumber: < 1 } => "chat_number must be positive.",
+            ReactionsChanged { Reactions: null } => "reactions are missing.",
+            ReactionsChanged { Reactions: var reactions } => reactions.Select(ProblemOf).FirstOrDefault(p => p is not null),
             FeedEventsRecorded { Events: null or { Count: 0 } } => "events are missing.",
             FeedEventsRecorded => null,
             _ => $"Unknown command {command.GetType().Name}.",
@@ -65,6 +69,14 @@ public static class CommandValidation
         : member.DeliveredUpTo < 0 || member.ReadUpTo < 0 ? "member cursors must not be negative."
         // Only presence of the times: a member who rejoins has a newer joined_at than older states' updated_at.
         : member.JoinedAt == default || member.UpdatedAt == default ? "member times are missing."
+        : null;
+
+    private static string? ProblemOf(ReactionState? reaction) =>
+        reaction is null ? "a reaction is missing."
+        : reaction.Number < 1 ? "reaction.number must be positive."
+        : string.IsNullOrEmpty(reaction.UserId) || reaction.UserId.Length > Limits.MaxUserIdLength ? "reaction.user_id must have 1 to 64 characters."
+        : string.IsNullOrEmpty(reaction.Reaction) || reaction.Reaction.Length > Limits.MaxReactionLength ? "reaction.reaction must have 1 to 32 characters."
+        : reaction.UpdatedAt == default ? "reaction.updated_at is missing."
         : null;
 
     private static string? MetadataProblem(string what, string? metadata) =>

@@ -14,6 +14,7 @@ namespace Chat.Contracts;
 [JsonDerivedType(typeof(ApplicationDeleted), "application-deleted")]
 [JsonDerivedType(typeof(MembersChanged), "members")]
 [JsonDerivedType(typeof(FeedEventsRecorded), "feed-events")]
+[JsonDerivedType(typeof(ReactionsChanged), "reactions")]
 public abstract record Command(Guid CommandId)
 {
     /// <summary>The change-feed entries of the states this command carries (docs/decisions/0015), written with them.</summary>
@@ -32,6 +33,9 @@ public sealed record MessageChanged(Guid CommandId, Change Change, MessageState 
 
 /// <summary>New states of members of one chat: added, removed, or their receipt cursors moved.</summary>
 public sealed record MembersChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<MemberState> Members) : Command(CommandId);
+
+/// <summary>New states of reactions to messages of one chat: added or removed.</summary>
+public sealed record ReactionsChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<ReactionState> Reactions) : Command(CommandId);
 
 /// <summary>Change-feed entries alone: re-published by the outbox sweeper, or a void that replaces a refused change's entry.</summary>
 public sealed record FeedEventsRecorded(Guid CommandId) : Command(CommandId);
@@ -62,6 +66,12 @@ public sealed record MessageState(
 /// member's accepted states without making a receipt newer membership. Not stored in MySQL.</param>
 public sealed record MemberState(
     string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo, DateTime? RevisedAt = null);
+
+/// <summary>
+/// One user's reaction to one message: last writer wins on <c>UpdatedAt</c>; a removal is not final (the user may react
+/// again). Adding a reaction the user already has is one reaction.
+/// </summary>
+public sealed record ReactionState(int Number, string UserId, string Reaction, DateTime UpdatedAt, DateTime? RemovedAt);
 
 /// <summary>
 /// One entry of an application's change feed (docs/decisions/0015): the change of one thing, at its position

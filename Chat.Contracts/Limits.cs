@@ -22,4 +22,7 @@ public static class Limits
 
     /// <summary>Users one message may mention.</summary>
     public const int MaxMentions = 100;
+
+    /// <summary>A reaction: an emoji or a short name, in characters (UTF-16 code units).</summary>
+    public const int MaxReactionLength = 32;
 }

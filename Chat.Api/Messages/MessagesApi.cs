@@ -36,7 +36,7 @@ public static class MessagesApi
 
     /// <summary>The services the message handlers share.</summary>
     private readonly record struct Services(Acceptance Acceptance, Versions Versions, MessageReader Reader, Rosters Rosters, IChatEvents Events,
-        ReplyCounts Replies);
+        MessageDetails Details);
 
     private static async Task<IResult> Create(RequestContext request, MessageRequest body,
         [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, [AsParameters] Services services,
@@ -88,7 +88,7 @@ public static class MessagesApi
                 body.ReplyTo, metadata, mentions.Count > 0 ? mentions : null);
             var senderCursors = await SenderCursorsAsync(request, message, services);
             var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message), .. senderCursors], ct);
-            var response = message.ToResponse(Roster.Sent, replyCount: 0);
+            var response = message.ToResponse(Roster.Sent, MessageExtras.New(request.Caller.IsUser));
             if (started is not null)
                 await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
             await services.Events.MessageCreatedAsync(app.Id, chat, accepted.First(w => w.Kind == Kinds.Message).Seq, response);
@@ -125,7 +125,8 @@ public static class MessagesApi
 
     private static async Task<Results<Ok<MessageResponse>, NotFound>> Get(RequestContext request, int number, [AsParameters] Services services) =>
         await services.Reader.FindAsync(request.App, request.Chat, number) is { } message
-            ? TypedResults.Ok(message.ToResponse(await services.Rosters.StatusOfAsync(message), await services.Replies.OfAsync(request.App, request.Chat, number)))
+            ? TypedResults.Ok(message.ToResponse(await services.Rosters.StatusOfAsync(message),
+                await services.Details.OfAsync(request.App, request.Chat, number, request.Caller)))
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Edit(RequestContext request, int number,
@@ -140,7 +141,8 @@ public static class MessagesApi
 
         var edited = message with { Body = text!, Metadata = metadata ?? message.Metadata, UpdatedAt = services.Versions.After(message.UpdatedAt) };
         var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
-        var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited), await services.Replies.OfAsync(request.App, request.Chat, number));
+        var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited),
+            await services.Details.OfAsync(request.App, request.Chat, number, request.Caller, ct));
         await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, response);
         return TypedResults.Ok(response);
     }
@@ -171,8 +173,8 @@ public static class MessagesApi
         var withDeleted = query.IncludeDeleted ?? false;
         var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, new(from, to, query.ReplyTo), withDeleted);
         var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
-        var replies = await services.Replies.OfAsync(request.App, request.Chat, page.Items.Select(m => m.Number).ToList());
-        var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender), replies.GetValueOrDefault(m.Number))).ToList();
+        var details = await services.Details.OfAsync(request.App, request.Chat, page.Items.Select(m => m.Number).ToList(), request.Caller);
+        var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender), details[m.Number])).ToList();
 
         string? nextUrl = null;
         if (page.Next is { } next)

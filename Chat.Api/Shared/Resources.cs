@@ -58,11 +58,21 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 /// <param name="ReplyCount">Live replies to this message (<see cref="ReplyCounts"/>).</param>
 /// <param name="Mentions">The members it mentions (empty when none).</param>
 /// <param name="Metadata">The client's JSON object as it was given, or null.</param>
+/// <param name="Reactions">Count per reaction (only reactions someone has).</param>
+/// <param name="OwnReactions">The caller's own reactions, for a user token only.</param>
 /// <param name="DeletedAt">Only in a tombstone.</param>
 public sealed record MessageResponse(
     int Number, string? Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt,
-    int? ReplyTo, int ReplyCount, IReadOnlyList<string> Mentions, JsonElement? Metadata,
+    int? ReplyTo, int ReplyCount, IReadOnlyList<string> Mentions, JsonElement? Metadata, IReadOnlyDictionary<string, int> Reactions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? OwnReactions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? DeletedAt = null);
+
+/// <summary>What a message representation shows beside the message's state (<see cref="MessageDetails"/>).</summary>
+public sealed record MessageExtras(int ReplyCount, IReadOnlyDictionary<string, int> Reactions, IReadOnlyList<string>? OwnReactions)
+{
+    /// <summary>A new message: no replies or reactions yet; a user token sees its own (none).</summary>
+    public static MessageExtras New(bool forUser) => new(0, new Dictionary<string, int>(), forUser ? [] : null);
+}
 
 /// <param name="UnreadCount">Live messages by others after <paramref name="ReadUpTo"/> (<see cref="UnreadCounts"/>).</param>
 /// <param name="UnreadMentions">Those of them that mention the member.</param>
@@ -72,15 +82,20 @@ public sealed record MemberResponse(string User, DateTime JoinedAt, int Delivere
         new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, unread.Messages, unread.Mentions);
 }
 
+/// <summary>A reaction change as the hub, the feed and webhooks show it: who, what, and the message's counts now.</summary>
+public sealed record ReactionResponse(int Number, string User, string Reaction, bool Active, IReadOnlyDictionary<string, int> Reactions);
+
 /// <summary>A page of a list endpoint: <c>next</c> is the relative URL of the following page, or null.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 public static class Representations
 {
     /// <summary>A deleted message is a tombstone: its place in the history, without its body.</summary>
-    public static MessageResponse ToResponse(this MessageState m, string status, int replyCount) => m.DeletedAt is { } deletedAt
-        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, replyCount, [], null, deletedAt)
-        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, replyCount, m.Mentions ?? [], Json(m.Metadata));
+    public static MessageResponse ToResponse(this MessageState m, string status, MessageExtras extras) => m.DeletedAt is { } deletedAt
+        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, extras.ReplyCount, [], null,
+            new Dictionary<string, int>(), null, deletedAt)
+        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, extras.ReplyCount, m.Mentions ?? [],
+            Json(m.Metadata), extras.Reactions, extras.OwnReactions);
 
     /// <summary>Metadata as it was given: its stored text, parsed only to be written back into the response.</summary>
     public static JsonElement? Json(string? metadata)

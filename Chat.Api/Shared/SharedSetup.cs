@@ -16,6 +16,8 @@ public static class SharedSetup
         builder.Services.AddSingleton<LastMessageNumbers>();
         builder.Services.AddSingleton<UnreadCounts>();
         builder.Services.AddSingleton<ReplyCounts>();
+        builder.Services.AddSingleton<ReactionCounts>();
+        builder.Services.AddSingleton<MessageDetails>();
         builder.Services.AddSettings<FeedOptions>(FeedOptions.Section);
         builder.Services.AddSingleton<FeedReader>();
         return builder;

@@ -11,13 +11,14 @@ public static class Kinds
     public static readonly ChatKind Chat = new();
     public static readonly MessageKind Message = new();
     public static readonly MemberKind Member = new();
+    public static readonly ReactionKind Reaction = new();
     public static readonly FeedEventKind FeedEvent = new();
 
     /// <summary>
     /// In the order the worker persists them: chats first, since the others need their chat's row; feed entries last,
     /// since they are written only with their change.
     /// </summary>
-    public static readonly IReadOnlyList<WriteKind> All = [Chat, Message, Member, FeedEvent];
+    public static readonly IReadOnlyList<WriteKind> All = [Chat, Message, Member, Reaction, FeedEvent];
 
     public static WriteKind? ByCode(char code) => All.FirstOrDefault(k => k.Code == code);
 
@@ -28,6 +29,7 @@ public static class Kinds
         ChatChanged c => [Chat.Write(c.Chat), .. (c.Members ?? []).Select(m => Member.Write(ChatScope(c.Chat), m))],
         MessageChanged m => [Message.Write(m.Message), .. (m.Members ?? []).Select(member => Member.Write(new Scope(m.Message.ApplicationId, m.Message.ChatNumber), member))],
         MembersChanged m => m.Members.Select(member => Member.Write(new Scope(m.ApplicationId, m.ChatNumber), member)),
+        ReactionsChanged r => r.Reactions.Select(reaction => Reaction.Write(new Scope(r.ApplicationId, r.ChatNumber), reaction)),
         _ => [],
     };
 
@@ -70,6 +72,9 @@ public static class Kinds
         foreach (var chat in members.GroupBy(m => m.Scope))
             yield return (new MembersChanged(Guid.NewGuid(), chat.Key.ApplicationId, chat.Key.ChatNumber,
                 chat.Select(m => m.StateAs<MemberState>()).ToList()), chat.ToList());
+        foreach (var chat in writes.Where(w => w.Kind == Reaction).GroupBy(r => r.Scope))
+            yield return (new ReactionsChanged(Guid.NewGuid(), chat.Key.ApplicationId, chat.Key.ChatNumber,
+                chat.Select(r => r.StateAs<ReactionState>()).ToList()), chat.ToList());
     }
 
     /// <summary>The scope of the things that live in a chat (its messages and members).</summary>
