@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Chat.Domain.Data;
 using MySqlConnector;
 
@@ -49,23 +48,22 @@ public static class MessageBlocks
         await using var connection = await database.OpenConnectionAsync(ct);
         foreach (var chunk in Enumerable.Range(0, cursors.Count).Chunk(500))
         {
-            var rows = new StringBuilder();
+            // One SELECT per cursor, each naming its chat_id literally (the sharding key, docs/vitess), joined by UNION ALL.
             await using var command = new MySqlCommand { Connection = connection };
-            foreach (var i in chunk)
+            command.CommandText = string.Join(" UNION ALL ", chunk.Select(i =>
             {
-                rows.Append(CultureInfo.InvariantCulture,
-                    $"{(rows.Length == 0 ? "" : " UNION ALL ")}SELECT {i} AS i, {cursors[i].ChatRow} AS chat_id, {cursors[i].After} AS r, CAST(@u{i} AS CHAR(64)) AS u");
+                var (chat, after, _) = cursors[i];
+                var block = after / Size;
                 command.Parameters.AddWithValue($"@u{i}", cursors[i].User);
-            }
-            command.CommandText = $"""
-                SELECT q.i,
-                  COALESCE((SELECT SUM(b.live) FROM message_blocks b WHERE b.chat_id = q.chat_id AND b.block > q.r DIV {Size}), 0)
-                  + (SELECT COUNT(*) FROM messages m WHERE m.chat_id = q.chat_id AND m.number > q.r
-                     AND m.number < (q.r DIV {Size} + 1) * {Size} AND m.deleted_at IS NULL),
-                  (SELECT COUNT(*) FROM message_mentions mm JOIN messages m ON m.chat_id = mm.chat_id AND m.number = mm.number
-                   WHERE mm.chat_id = q.chat_id AND mm.user_id = q.u AND mm.number > q.r AND m.deleted_at IS NULL)
-                FROM ({rows}) q
-                """;
+                return string.Create(CultureInfo.InvariantCulture, $"""
+                    SELECT {i},
+                      COALESCE((SELECT SUM(b.live) FROM message_blocks b WHERE b.chat_id = {chat} AND b.block > {block}), 0)
+                      + (SELECT COUNT(*) FROM messages m WHERE m.chat_id = {chat} AND m.number > {after} AND m.number < {(block + 1) * Size}
+                         AND m.deleted_at IS NULL),
+                      (SELECT COUNT(*) FROM message_mentions mm JOIN messages m ON m.chat_id = mm.chat_id AND m.number = mm.number
+                       WHERE mm.chat_id = {chat} AND m.chat_id = {chat} AND mm.user_id = @u{i} AND mm.number > {after} AND m.deleted_at IS NULL)
+                    """);
+            }));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 counts[reader.GetInt32(0)] = (Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
