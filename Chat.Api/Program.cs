@@ -39,6 +39,7 @@ app.MapHealth();
 app.MapApplications();
 app.MapChats();
 app.MapMessages();
+app.MapReactions();
 app.MapMessageSearch();
 app.MapMembers();
 app.MapEvents();

@@ -14,6 +14,7 @@ namespace Chat.Contracts;
 [JsonDerivedType(typeof(ApplicationDeleted), "application-deleted")]
 [JsonDerivedType(typeof(MembersChanged), "members")]
 [JsonDerivedType(typeof(FeedEventsRecorded), "feed-events")]
+[JsonDerivedType(typeof(ReactionsChanged), "reactions")]
 public abstract record Command(Guid CommandId)
 {
     /// <summary>The change-feed entries of the states this command carries (docs/decisions/0015), written with them.</summary>
@@ -26,10 +27,15 @@ public enum Change { Created, Updated, Deleted }
 /// <param name="Members">A chat created with members carries them, so the chat and its members are accepted together.</param>
 public sealed record ChatChanged(Guid CommandId, Change Change, ChatState Chat, IReadOnlyList<MemberState>? Members = null) : Command(CommandId);
 
-public sealed record MessageChanged(Guid CommandId, Change Change, MessageState Message) : Command(CommandId);
+/// <param name="Members">A new message carries its sender's cursors moved past it (own messages are never unread), so
+/// the message and the cursors are accepted and persisted together.</param>
+public sealed record MessageChanged(Guid CommandId, Change Change, MessageState Message, IReadOnlyList<MemberState>? Members = null) : Command(CommandId);
 
 /// <summary>New states of members of one chat: added, removed, or their receipt cursors moved.</summary>
 public sealed record MembersChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<MemberState> Members) : Command(CommandId);
+
+/// <summary>New states of reactions to messages of one chat: added or removed.</summary>
+public sealed record ReactionsChanged(Guid CommandId, long ApplicationId, int ChatNumber, IReadOnlyList<ReactionState> Reactions) : Command(CommandId);
 
 /// <summary>Change-feed entries alone: re-published by the outbox sweeper, or a void that replaces a refused change's entry.</summary>
 public sealed record FeedEventsRecorded(Guid CommandId) : Command(CommandId);
@@ -41,11 +47,15 @@ public sealed record ApplicationDeleted(Guid CommandId, long ApplicationId) : Co
 /// <param name="DistinctKey">For a "distinct" chat: the hash of its member set (see <c>Members.DistinctChats</c>).</param>
 public sealed record ChatState(
     long ApplicationId, int Number, Guid Uid, string? Name,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, string? DistinctKey = null);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, string? DistinctKey = null, string? Metadata = null);
 
+/// <param name="ReplyTo">The number of the message of the same chat this one replies to; fixed at creation.</param>
+/// <param name="Metadata">The client's JSON object, as its text was given (never interpreted).</param>
+/// <param name="Mentions">Members of the chat the message mentions; fixed at creation.</param>
 public sealed record MessageState(
     long ApplicationId, int ChatNumber, int Number, Guid Uid, string Body, string? Sender, DateTime? SentAt,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt);
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? DeletedAt, int? ReplyTo = null, string? Metadata = null,
+    IReadOnlyList<string>? Mentions = null);
 
 /// <summary>
 /// One user in one chat. Membership (<c>JoinedAt</c>, <c>LeftAt</c>) is last-writer-wins on <c>UpdatedAt</c>, so a
@@ -56,6 +66,12 @@ public sealed record MessageState(
 /// member's accepted states without making a receipt newer membership. Not stored in MySQL.</param>
 public sealed record MemberState(
     string UserId, DateTime JoinedAt, DateTime UpdatedAt, DateTime? LeftAt, int DeliveredUpTo, int ReadUpTo, DateTime? RevisedAt = null);
+
+/// <summary>
+/// One user's reaction to one message: last writer wins on <c>UpdatedAt</c>; a removal is not final (the user may react
+/// again). Adding a reaction the user already has is one reaction.
+/// </summary>
+public sealed record ReactionState(int Number, string UserId, string Reaction, DateTime UpdatedAt, DateTime? RemovedAt);
 
 /// <summary>
 /// One entry of an application's change feed (docs/decisions/0015): the change of one thing, at its position

@@ -16,4 +16,13 @@ public static class Limits
 
     /// <summary>Search text (<c>q</c>).</summary>
     public const int MaxQueryLength = 200;
+
+    /// <summary><c>metadata</c> of a message or chat: a JSON object of at most this many bytes, serialized as given (UTF-8).</summary>
+    public const int MaxMetadataBytes = 4096;
+
+    /// <summary>Users one message may mention.</summary>
+    public const int MaxMentions = 100;
+
+    /// <summary>A reaction: an emoji or a short name, in characters (UTF-16 code units).</summary>
+    public const int MaxReactionLength = 32;
 }

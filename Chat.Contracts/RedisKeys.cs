@@ -33,6 +33,7 @@ public static class RedisKeys
     public static string PendingMessages(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-msgs";
     public static string PendingMembers(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-members";
     public static string PendingUserChats(long applicationId, string user) => $"{App(applicationId)}:u:{user}:pending-chats";
+    public static string PendingReactions(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:pending-reactions";
     public static string PendingFeed(long applicationId) => $"{App(applicationId)}:pending-feed";
     public static string PendingIndex(string pendingHash) => $"{pendingHash}:idx";
 

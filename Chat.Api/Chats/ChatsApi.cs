@@ -40,6 +40,8 @@ public static class ChatsApi
         var validation = new Validation();
         var name = validation.Text("name", body?.Name, 1, Limits.MaxNameLength, required: false);
         var named = UserIds.List(validation, "members", body?.Members, required: body?.Distinct == true);
+        var metadata = validation.Metadata("metadata", body?.Metadata);
+        if (metadata is not null && body?.Distinct == true) validation.Add("metadata", "a distinct chat is found by its members only: set metadata with an update.");
         if (!validation.IsValid) return validation.Problem();
         // A chat a user creates has that user among its members.
         var members = UserIds.With(named, request.Caller.UserId);
@@ -56,7 +58,7 @@ public static class ChatsApi
 
         var number = await numbers.NextChatAsync(app.Id, ct);
         var now = services.Versions.Now();
-        var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null);
+        var chat = new ChatState(app.Id, number, Guid.NewGuid(), name, now, now, null, Metadata: metadata);
         await services.Acceptance.AcceptAsync([Kinds.Chat.Write(chat), .. MemberStates.Initial(chat, members)], ct);
         var known = new KnownChat(chat, null, 0);
         services.Chats.Remember(known);
@@ -71,10 +73,11 @@ public static class ChatsApi
     {
         var validation = new Validation();
         var name = validation.Text("name", body.Name, 1, Limits.MaxNameLength, required: false);
+        var metadata = validation.Metadata("metadata", body.Metadata);
         if (!validation.IsValid) return validation.Problem();
 
         var chat = request.Chat;
-        var renamed = chat.State with { Name = name, UpdatedAt = services.Versions.After(chat.State.UpdatedAt) };
+        var renamed = chat.State with { Name = name, Metadata = metadata ?? chat.State.Metadata, UpdatedAt = services.Versions.After(chat.State.UpdatedAt) };
         await services.Acceptance.AcceptAsync([Kinds.Chat.Write(renamed, basedOn: chat.State)], ct);
         services.Chats.Remember(chat with { State = renamed });
         return TypedResults.Ok((chat with { State = renamed }).ToResponse(await services.Rosters.IdsAsync(request.App.Id, request.ChatNumber)));

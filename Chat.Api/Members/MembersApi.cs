@@ -20,6 +20,7 @@ public static class MembersApi
     public static IHostApplicationBuilder AddMembers(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<MembersOptions>(MembersOptions.Section);
+        builder.Services.AddSingleton<UserChats>();
         return builder;
     }
 
@@ -34,29 +35,33 @@ public static class MembersApi
         app.MapApplicationGroup("/users/{user}/chats").WithTags("Members")
             .MapGet("/", ChatsOfUser).ForUserInPath().WithName("ListChatsOfUser")
             .WithSummary("The chats a user is a member of, ascending by number, with the user's cursors");
+        app.MapApplicationGroup("/users/{user}/unread").WithTags("Members")
+            .MapGet("/", UnreadOfUser).ForUserInPath().WithName("GetUnreadOfUser")
+            .WithSummary("Unread totals over every chat of the user");
         app.MapReceipts();
     }
 
     /// <summary>The services the member handlers share.</summary>
-    internal readonly record struct Services(Rosters Rosters, LastMessageNumbers LastNumbers, Acceptance Acceptance, Versions Versions);
+    internal readonly record struct Services(Rosters Rosters, LastMessageNumbers LastNumbers, Acceptance Acceptance, Versions Versions, UnreadCounts Unread);
 
     private static async Task<IResult> List(RequestContext request, int? limit, string? after, [AsParameters] Services services)
     {
         if (!ListQuery.TryLimit(limit, out var take, out var problem)) return problem!;
         var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
-        var last = await services.LastNumbers.OfAsync(request.App, request.Chat);
         var page = roster.Members.Where(m => after is null || string.CompareOrdinal(m.UserId, after) > 0).Take(take + 1).ToList();
         var next = page.Count > take
             ? $"/applications/{request.App.Token}/chats/{request.ChatNumber}/members?limit={take}&after={Uri.EscapeDataString(page[take - 1].UserId)}"
             : null;
-        return TypedResults.Ok(new Page<MemberResponse>(page.Take(take).Select(m => MemberResponse.Of(m, last)).ToList(), next));
+        var shown = page.Take(take).ToList();
+        var unread = await services.Unread.OfAsync(request.App, shown.Select(m => (request.Chat, m)).ToList());
+        return TypedResults.Ok(new Page<MemberResponse>(shown.Select((m, i) => MemberResponse.Of(m, unread[i])).ToList(), next));
     }
 
     private static async Task<Results<Ok<MemberResponse>, NotFound>> Get(RequestContext request, string user, [AsParameters] Services services)
     {
         if (!UserIds.IsWellFormed(user) || (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(user) is not { } member)
             return TypedResults.NotFound();
-        return TypedResults.Ok(MemberResponse.Of(member, await services.LastNumbers.OfAsync(request.App, request.Chat)));
+        return TypedResults.Ok(MemberResponse.Of(member, await services.Unread.OfAsync(request.App, request.Chat, member)));
     }
 
     private static async Task<Results<Ok<Page<MemberResponse>>, ProblemHttpResult>> Add(RequestContext request, AddMembersRequest body,
@@ -75,10 +80,10 @@ public static class MembersApi
         var scope = Kinds.ChatScope(request.Chat.State);
         var joined = await services.Acceptance.AcceptAsync(joining.Select(m => Kinds.Member.Write(scope, m, basedOn: roster.Latest(m.UserId))).ToList(), ct);
 
-        var last = await services.LastNumbers.OfAsync(request.App, request.Chat);
         var named = users.Select(u => joined.Select(j => j.StateAs<MemberState>()).FirstOrDefault(j => j.UserId == u)
-                                      ?? roster.Find(u) ?? joining.First(j => j.UserId == u));
-        return TypedResults.Ok(new Page<MemberResponse>(named.Select(m => MemberResponse.Of(m, last)).ToList(), null));
+                                      ?? roster.Find(u) ?? joining.First(j => j.UserId == u)).ToList();
+        var unread = await services.Unread.OfAsync(request.App, named.Select(m => (request.Chat, m)).ToList(), ct);
+        return TypedResults.Ok(new Page<MemberResponse>(named.Select((m, i) => MemberResponse.Of(m, unread[i])).ToList(), null));
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Remove(RequestContext request, string user,
@@ -93,52 +98,43 @@ public static class MembersApi
     }
 
     private static async Task<IResult> ChatsOfUser(RequestContext request, [AsParameters] UserChatsQuery query, [AsParameters] Services services,
-        [AsParameters] UserChatsServices userChats)
+        UserChats userChats)
     {
         var user = query.User;
         if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();
         if (!ListQuery.TryLimit(query.Limit, out var take, out var problem)) return problem!;
         if (query.After is < 0) return ListQuery.BadQuery("after", "after must be a chat number (0 or more).");
         var app = request.App;
-        var range = new NumberRange((query.After ?? 0) + 1, int.MaxValue, Descending: false);
-
-        // The user's member states keyed by chat number; a pending removal hides the row it replaces.
-        var page = await userChats.Reader.PageAsync<MemberState, UserChat>(RedisKeys.PendingUserChats(app.Id, user), range, take,
-            (field, member) => new UserChat(int.Parse(field, CultureInfo.InvariantCulture), member),
-            async () => KeysetMerge.Source<int, UserChat>.Read(await PersistedChatsOfAsync(userChats.Db, app.Id, user, range.Low, take), take, c => c.Chat),
-            new KeysetMerge.Rules<int, UserChat>(c => c.Chat, (a, b) => a with { Member = Kinds.Member.Combine(a.Member, b.Member) },
-                c => !Kinds.Member.Hides(c.Member), Comparer<int>.Default));
-
-        var numbers = page.Items.Select(c => c.Chat).ToList();
-        var rosters = await services.Rosters.OfAsync(app.Id, numbers);
-        var found = await Task.WhenAll(numbers.Select(async n => (Chat: await userChats.Chats.FindAsync(app, n), Member: rosters[n].Find(user))));
-        // A chat deleted, or a removal accepted, since the lists were read: left out of this page.
-        var live = found.Where(f => f.Chat is not null && f.Member is not null).ToList();
-        var last = await services.LastNumbers.OfAsync(app, live.Select(f => f.Chat!).ToList());
-        var items = live.Select(f => new UserChatResponse(f.Chat!.State.Number, f.Chat.State.Name, f.Member!.JoinedAt,
-            f.Member.DeliveredUpTo, f.Member.ReadUpTo, MemberResponse.Unread(f.Member, last[f.Chat.State.Number]))).ToList();
-        return TypedResults.Ok(new Page<UserChatResponse>(items, page.Next is { } next
-            ? $"/applications/{app.Token}/users/{Uri.EscapeDataString(user)}/chats?limit={take}&after={next.LastKey}"
+        var (live, nextAfter) = await userChats.PageAsync(app, user, query.After ?? 0, take);
+        var unread = await services.Unread.OfAsync(app, live);
+        var items = live.Select((f, i) => new UserChatResponse(f.Chat.State.Number, f.Chat.State.Name, f.Member.JoinedAt,
+            f.Member.DeliveredUpTo, f.Member.ReadUpTo, unread[i].Messages, unread[i].Mentions)).ToList();
+        return TypedResults.Ok(new Page<UserChatResponse>(items, nextAfter is { } next
+            ? $"/applications/{app.Token}/users/{Uri.EscapeDataString(user)}/chats?limit={take}&after={next}"
             : null));
     }
 
+    /// <summary>Totals over every chat of the user, page by page through the same reader as the list of their chats.</summary>
+    private static async Task<IResult> UnreadOfUser(RequestContext request, string user, UserChats userChats, UnreadCounts unreadCounts,
+        CancellationToken ct)
+    {
+        if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();
+        var (total, chatsWithUnread, mentions) = (0L, 0, 0L);
+        for (int? after = 0; after is { } from;)
+        {
+            var (live, next) = await userChats.PageAsync(request.App, user, from, UserChats.TotalsPage);
+            foreach (var count in await unreadCounts.OfAsync(request.App, live, ct))
+            {
+                total += count.Messages;
+                mentions += count.Mentions;
+                if (count.Messages > 0) chatsWithUnread++;
+            }
+            after = next;
+        }
+        return TypedResults.Ok(new UserUnreadResponse(total, chatsWithUnread, mentions));
+    }
+
     private readonly record struct UserChatsQuery(string User, int? Limit, int? After);
-
-    private readonly record struct UserChatsServices(MergedReader Reader, ChatDirectory Chats, ChatDbContext Db);
-
-    /// <summary>A chat of a user: its number and the user's state in it.</summary>
-    private sealed record UserChat(int Chat, MemberState Member);
-
-    /// <summary>Up to <paramref name="limit"/> + 1 live memberships of the user in live chats numbered from <paramref name="from"/>.</summary>
-    private static async Task<List<UserChat>> PersistedChatsOfAsync(ChatDbContext db, long applicationId, string user, int from, int limit) =>
-        await db.ChatMembers
-            .Join(db.Chats, m => m.ChatId, c => c.Id, (m, c) => new { Member = m, Chat = c })
-            .Where(x => x.Member.UserId == user && x.Member.LeftAt == null
-                        && x.Chat.ApplicationId == applicationId && x.Chat.Number >= from && x.Chat.DeletedAt == null)
-            .OrderBy(x => x.Chat.Number).Take(limit + 1)
-            .Select(x => new UserChat(x.Chat.Number, new MemberState(x.Member.UserId, x.Member.JoinedAt, x.Member.UpdatedAt,
-                x.Member.LeftAt, x.Member.DeliveredUpTo, x.Member.ReadUpTo)))
-            .ToListAsync();
 
     private static ProblemHttpResult MembersAreFixed() => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
         title: "Members are fixed", detail: "This chat was created distinct: it is the chat of exactly its member set.");

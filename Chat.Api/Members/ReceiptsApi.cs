@@ -45,14 +45,15 @@ public static class ReceiptsApi
         // Cursors only move forward, and read implies delivered. A report that moves nothing writes nothing.
         var read = Math.Max(member.ReadUpTo, body.ReadUpTo ?? 0);
         var delivered = Math.Max(Math.Max(member.DeliveredUpTo, body.DeliveredUpTo ?? 0), read);
-        if (read == member.ReadUpTo && delivered == member.DeliveredUpTo) return TypedResults.Ok(MemberResponse.Of(member, last));
+        if (read == member.ReadUpTo && delivered == member.DeliveredUpTo)
+            return TypedResults.Ok(MemberResponse.Of(member, await services.Unread.OfAsync(request.App, request.Chat, member, ct)));
 
         var reported = member with { DeliveredUpTo = delivered, ReadUpTo = read, RevisedAt = services.Versions.After(Kinds.Member.VersionOf(member)) };
         var accepted = (await services.Acceptance.AcceptAsync([Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), reported, basedOn: member)], ct))
             .Single();
         var now = accepted.StateAs<MemberState>();
         await events.ReceiptUpdatedAsync(request.App.Id, request.ChatNumber, accepted.Seq, now);
-        return TypedResults.Ok(MemberResponse.Of(now, last));
+        return TypedResults.Ok(MemberResponse.Of(now, await services.Unread.OfAsync(request.App, request.Chat, now, ct)));
     }
 
     private static async Task<Results<Ok<MessageReceiptsResponse>, NotFound>> OfMessage(RequestContext request, int number,

@@ -35,7 +35,8 @@ public static class MessagesApi
     }
 
     /// <summary>The services the message handlers share.</summary>
-    private readonly record struct Services(Acceptance Acceptance, Versions Versions, MessageReader Reader, Rosters Rosters, IChatEvents Events);
+    private readonly record struct Services(Acceptance Acceptance, Versions Versions, MessageReader Reader, Rosters Rosters, IChatEvents Events,
+        MessageDetails Details);
 
     private static async Task<IResult> Create(RequestContext request, MessageRequest body,
         [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, [AsParameters] Services services,
@@ -44,6 +45,13 @@ public static class MessagesApi
         var validation = new Validation();
         var text = Body(validation, body.Body);
         var named = validation.Text("sender", body.Sender, 1, Limits.MaxUserIdLength, required: false);
+        if (body.ReplyTo is { } replyTo && (replyTo < 1 || await services.Reader.FindAsync(request.App, request.Chat, replyTo) is null))
+            validation.Add("reply_to", "must be the number of a live message of this chat.");
+        var metadata = validation.Metadata("metadata", body.Metadata);
+        var mentions = UserIds.List(validation, "mentions", body.Mentions, required: false);
+        if (mentions.Count > 0 && (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)) is var roster
+                               && mentions.FirstOrDefault(m => roster.Find(m) is null) is { } stranger)
+            validation.Add("mentions", $"{stranger} is not a member of this chat.");
         if (!validation.IsValid) return validation.Problem();
         if (!request.TryActFor(named, out var sender)) return Access.Forbidden("A user token sends only as its own user.");
         var (app, chat) = (request.App, request.ChatNumber);
@@ -54,7 +62,7 @@ public static class MessagesApi
             if (!IdempotencyKeys.IsValid(idempotencyKey))
                 return TypedResults.Problem(statusCode: 400, title: "Bad Idempotency-Key",
                     detail: $"The key must be 1 to {IdempotencyKeys.MaxLength} printable ASCII characters.");
-            var fingerprint = JsonSerializer.Serialize(new { body = text, sender, body.SentAt });
+            var fingerprint = JsonSerializer.Serialize(new { body = text, sender, body.SentAt, body.ReplyTo, mentions, metadata });
             switch (await create.Idempotency.BeginAsync(app.Id, chat, idempotencyKey, fingerprint, ct))
             {
                 case IdempotencyKeys.Replay replay:
@@ -76,12 +84,16 @@ public static class MessagesApi
         {
             var number = await create.Numbers.NextMessageAsync(app.Id, chat, ct);
             var now = services.Versions.Now();
-            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null);
-            var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message)], ct);
-            var response = message.ToResponse(Roster.Sent);
+            var message = new MessageState(app.Id, chat, number, Guid.NewGuid(), text!, sender, body.SentAt?.ToUniversalTime(), now, now, null,
+                body.ReplyTo, metadata, mentions.Count > 0 ? mentions : null);
+            var senderCursors = await SenderCursorsAsync(request, message, services);
+            var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(message), .. senderCursors], ct);
+            var response = message.ToResponse(Roster.Sent, MessageExtras.New(request.Caller.IsUser));
             if (started is not null)
                 await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
-            await services.Events.MessageCreatedAsync(app.Id, chat, accepted[0].Seq, response);
+            await services.Events.MessageCreatedAsync(app.Id, chat, accepted.First(w => w.Kind == Kinds.Message).Seq, response);
+            foreach (var cursors in accepted.Where(w => w.Kind == Kinds.Member && w.Seq > 0))
+                await services.Events.ReceiptUpdatedAsync(app.Id, chat, cursors.Seq, cursors.StateAs<MemberState>());
             return TypedResults.Created(Location(request, number), response);
         }
         catch when (started is not null)
@@ -91,12 +103,30 @@ public static class MessagesApi
         }
     }
 
+    /// <summary>
+    /// A member's own message is delivered to and read by them: their cursors move past it in the same command as the
+    /// message, so it is never unread, not even for a moment on another replica. A sender who is not a member has no cursors.
+    /// </summary>
+    private static async Task<Write[]> SenderCursorsAsync(RequestContext request, MessageState message, Services services)
+    {
+        if (message.Sender is null || (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(message.Sender) is not { } member)
+            return [];
+        if (member.ReadUpTo >= message.Number) return [];
+        var moved = member with
+        {
+            ReadUpTo = message.Number, DeliveredUpTo = Math.Max(member.DeliveredUpTo, message.Number),
+            RevisedAt = services.Versions.After(Kinds.Member.VersionOf(member)),
+        };
+        return [Kinds.Member.Write(Kinds.ChatScope(request.Chat.State), moved, basedOn: member)];
+    }
+
     /// <summary>What only creation needs.</summary>
     private readonly record struct CreateServices(NumberAllocator Numbers, IdempotencyKeys Idempotency, IOptions<JsonOptions> Json);
 
     private static async Task<Results<Ok<MessageResponse>, NotFound>> Get(RequestContext request, int number, [AsParameters] Services services) =>
         await services.Reader.FindAsync(request.App, request.Chat, number) is { } message
-            ? TypedResults.Ok(message.ToResponse(await services.Rosters.StatusOfAsync(message)))
+            ? TypedResults.Ok(message.ToResponse(await services.Rosters.StatusOfAsync(message),
+                await services.Details.OfAsync(request.App, request.Chat, number, request.Caller)))
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Edit(RequestContext request, int number,
@@ -106,11 +136,13 @@ public static class MessagesApi
         if (!request.Caller.MayActFor(message.Sender)) return Access.Forbidden("A user token edits only its own user's messages.");
         var validation = new Validation();
         var text = Body(validation, body.Body);
+        var metadata = validation.Metadata("metadata", body.Metadata);
         if (!validation.IsValid) return validation.Problem();
 
-        var edited = message with { Body = text!, UpdatedAt = services.Versions.After(message.UpdatedAt) };
+        var edited = message with { Body = text!, Metadata = metadata ?? message.Metadata, UpdatedAt = services.Versions.After(message.UpdatedAt) };
         var accepted = await services.Acceptance.AcceptAsync([Kinds.Message.Write(edited, basedOn: message)], ct);
-        var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited));
+        var response = edited.ToResponse(await services.Rosters.StatusOfAsync(edited),
+            await services.Details.OfAsync(request.App, request.Chat, number, request.Caller, ct));
         await services.Events.MessageUpdatedAsync(request.App.Id, request.ChatNumber, accepted[0].Seq, response);
         return TypedResults.Ok(response);
     }
@@ -132,14 +164,17 @@ public static class MessagesApi
         if (query.Before is < 1) return ListQuery.BadQuery("before", "before must be a message number (1 or more).");
         if (query.After is < 0) return ListQuery.BadQuery("after", "after must be a message number (0 or more).");
         if (query.From > query.To) return ListQuery.BadQuery("from", "from must not be later than to.");
+        if (query.ReplyTo is < 1) return ListQuery.BadQuery("reply_to", "reply_to must be a message number (1 or more).");
 
         // Without after: newest first, paging back in time. With after: oldest first, paging forward.
         var descending = query.After is null;
         var range = new NumberRange((query.After ?? 0) + 1, query.Before is { } before ? before - 1 : int.MaxValue, descending);
         var (from, to) = (query.From?.ToUniversalTime(), query.To?.ToUniversalTime());
-        var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, from, to);
+        var withDeleted = query.IncludeDeleted ?? false;
+        var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, new(from, to, query.ReplyTo), withDeleted);
         var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
-        var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender))).ToList();
+        var details = await services.Details.OfAsync(request.App, request.Chat, page.Items.Select(m => m.Number).ToList(), request.Caller);
+        var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender), details[m.Number])).ToList();
 
         string? nextUrl = null;
         if (page.Next is { } next)
@@ -148,6 +183,8 @@ public static class MessagesApi
             if (!descending && query.Before is not null) parameters.Add($"before={query.Before}");
             if (from is not null) parameters.Add($"from={Uri.EscapeDataString(from.Value.ToString("O"))}");
             if (to is not null) parameters.Add($"to={Uri.EscapeDataString(to.Value.ToString("O"))}");
+            if (withDeleted) parameters.Add("include_deleted=true");
+            if (query.ReplyTo is { } replyTo) parameters.Add($"reply_to={replyTo}");
             nextUrl = $"{Location(request)}?{string.Join('&', parameters)}";
         }
         return TypedResults.Ok(new Page<MessageResponse>(items, nextUrl));
@@ -161,7 +198,8 @@ public static class MessagesApi
     }
 
     /// <summary>The history's query parameters.</summary>
-    private readonly record struct HistoryQuery(int? Limit, int? Before, int? After, DateTime? From, DateTime? To);
+    private readonly record struct HistoryQuery(int? Limit, int? Before, int? After, DateTime? From, DateTime? To,
+        [FromQuery(Name = "include_deleted")] bool? IncludeDeleted, [FromQuery(Name = "reply_to")] int? ReplyTo);
 
     /// <summary>Kept as sent (leading spaces may matter, e.g. code), but never blank.</summary>
     private static string? Body(Validation validation, string? body)

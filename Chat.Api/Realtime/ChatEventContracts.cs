@@ -18,3 +18,6 @@ public sealed record TypingEvent(int Chat, string User);
 
 /// <summary>What <c>Join</c> answers: fetch <c>events?after=</c> the last position you saw (or <c>messages?after=</c> the last number) to catch up.</summary>
 public sealed record JoinedChat(int Chat, int LastMessage);
+
+/// <summary><c>reactionAdded</c> / <c>reactionRemoved</c>: who reacted with what, and the message's counts after it.</summary>
+public sealed record ReactionEvent(long Seq, int Chat, int Number, ReactionResponse Reaction);

@@ -15,6 +15,8 @@ public sealed partial class ChatEvents(IHubContext<ChatHub> hub, RemovedMembers 
     public const string MessageUpdated = "messageUpdated";
     public const string MessageDeleted = "messageDeleted";
     public const string ReceiptUpdated = "receiptUpdated";
+    public const string ReactionAdded = "reactionAdded";
+    public const string ReactionRemoved = "reactionRemoved";
     public const string Typing = "typing";
 
     /// <summary>Internal ids are fine here: group names never leave the server.</summary>
@@ -31,6 +33,9 @@ public sealed partial class ChatEvents(IHubContext<ChatHub> hub, RemovedMembers 
 
     public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member) =>
         SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(seq, chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
+
+    public Task ReactionChangedAsync(long applicationId, int chatNumber, long seq, ReactionResponse reaction) =>
+        SendAsync(applicationId, chatNumber, reaction.Active ? ReactionAdded : ReactionRemoved, new ReactionEvent(seq, chatNumber, reaction.Number, reaction));
 
     public Task MemberRemovedAsync(long applicationId, int chatNumber, string user) => removed.PublishAsync(applicationId, chatNumber, user);
 

@@ -60,7 +60,8 @@ public static class MessageSearchApi
     private static SearchHitResponse Hit(MessageState message, string query)
     {
         var matches = MatchOffsets.Find(message.Body, query);
-        return new(message.Number, message.Body, message.Sender, message.CreatedAt, matches.Offsets, matches.More);
+        return new(message.Number, message.Body, message.Sender, message.CreatedAt, matches.Offsets, matches.More,
+            message.ReplyTo, message.Mentions ?? [], Representations.Json(message.Metadata));
     }
 
     private readonly record struct SearchQuery(string? Q, int? Limit, int? Before);

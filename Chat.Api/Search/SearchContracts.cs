@@ -7,5 +7,7 @@ namespace Chat.Api.Search;
 /// <see cref="MatchOffsets.MaxPerHit"/> occurrences.
 /// </param>
 /// <param name="MatchesTruncated">True when the body holds more occurrences than <paramref name="Matches"/> lists.</param>
+/// <param name="ReplyTo">As in every message representation; <c>mentions</c> and <c>metadata</c> too (metadata is never searched).</param>
 public sealed record SearchHitResponse(
-    int Number, string Body, string? Sender, DateTime CreatedAt, IReadOnlyList<MatchOffset> Matches, bool MatchesTruncated);
+    int Number, string Body, string? Sender, DateTime CreatedAt, IReadOnlyList<MatchOffset> Matches, bool MatchesTruncated,
+    int? ReplyTo, IReadOnlyList<string> Mentions, System.Text.Json.JsonElement? Metadata);

@@ -86,7 +86,7 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDatab
 
     /// <summary>A chat row as the API knows it, for every query that reads chats.</summary>
     public static readonly Expression<Func<ChatRow, KnownChat>> Known = c => new KnownChat(
-        new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.DistinctKey), c.Id, c.MessagesCount);
+        new ChatState(c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.DistinctKey, c.Metadata), c.Id, c.MessagesCount);
 
     /// <summary>The row id of a chat, straight from MySQL when it was still pending when it was looked up.</summary>
     public async Task<long?> RowIdAsync(KnownApplication app, KnownChat chat) =>

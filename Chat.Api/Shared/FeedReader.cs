@@ -18,7 +18,7 @@ public sealed record FeedItem(long Seq, string Type, DateTime At, int Chat,
 /// Reads an application's change feed (docs/decisions/0015): pending entries from Redis merged over the persisted rows,
 /// in position order, never past a position that is not readable yet.
 /// </summary>
-public sealed class FeedReader(PendingStore pending, MySqlDataSource database, Rosters rosters, LastMessageNumbers lastNumbers,
+public sealed class FeedReader(PendingStore pending, MySqlDataSource database, Rosters rosters, UnreadCounts unread, MessageDetails details,
     ChatDirectory chats, IOptions<FeedOptions> options, TimeProvider clock)
 {
     private static readonly KeysetMerge.Rules<long, FeedEvent> Order =
@@ -84,7 +84,14 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
             && e.Type.StartsWith("member.", StringComparison.Ordinal))).ToList();
         var known = (await Task.WhenAll(inChats.Select(async n => (Number: n, Chat: await chats.FindAsync(app, n)))))
             .Where(c => c.Chat is not null).ToDictionary(c => c.Number, c => c.Chat!);
-        var last = await lastNumbers.OfAsync(app, known.Values.ToList());
+        // Each member entry shows the member's unread count as it stands now, like its own GET.
+        var memberEntries = events.Where(e => e.State is not null && (e.Type.StartsWith("member.", StringComparison.Ordinal)
+                                              || e.Type.StartsWith("receipt.", StringComparison.Ordinal)) && known.ContainsKey(e.ChatNumber)).ToList();
+        var unreadCounts = await unread.OfAsync(app, memberEntries.Select(e => (known[e.ChatNumber], Deserialize<MemberState>(e.State!.Value))).ToList());
+        var unreadOf = memberEntries.Select((e, i) => (e.Seq, Count: unreadCounts[i])).ToDictionary(x => x.Seq, x => x.Count);
+        var detailsOf = (await Task.WhenAll(events.Where(e => e.Number is not null && known.ContainsKey(e.ChatNumber)).GroupBy(e => e.ChatNumber)
+                .Select(async g => (Chat: g.Key, Details: await details.OfAsync(app, known[g.Key], g.Select(e => e.Number!.Value).Distinct().ToList(), caller)))))
+            .ToDictionary(r => r.Chat, r => r.Details);
         return events.Select(e => new FeedItem(e.Seq, e.Type, e.At, e.ChatNumber, e.Number, e.User, DataOf(e))).ToList();
 
         object? DataOf(FeedEvent e)
@@ -93,10 +100,18 @@ public sealed class FeedReader(PendingStore pending, MySqlDataSource database, R
             var roster = rostersOf[e.ChatNumber];
             return e.Type.Split('.')[0] switch
             {
-                "message" => Deserialize<MessageState>(state) is var m ? m.ToResponse(roster.StatusOf(m.Number, m.Sender)) : null,
+                "message" => Deserialize<MessageState>(state) is var m
+                    ? m.ToResponse(roster.StatusOf(m.Number, m.Sender),
+                        detailsOf.GetValueOrDefault(e.ChatNumber)?.GetValueOrDefault(m.Number) ?? MessageExtras.New(caller.IsUser))
+                    : null,
+                // A reaction entry: who reacted with what, and the message's counts now.
+                "reaction" => Deserialize<ReactionState>(state) is var r
+                    ? new ReactionResponse(r.Number, r.UserId, r.Reaction, r.RemovedAt is null,
+                        detailsOf.GetValueOrDefault(e.ChatNumber)?.GetValueOrDefault(r.Number)?.Reactions ?? new Dictionary<string, int>())
+                    : null,
                 "chat" => new KnownChat(Deserialize<ChatState>(state), null, known.GetValueOrDefault(e.ChatNumber)?.MessagesCount ?? 0)
                     .ToResponse(roster.Ids),
-                _ => MemberResponse.Of(Deserialize<MemberState>(state), last.GetValueOrDefault(e.ChatNumber)),
+                _ => MemberResponse.Of(Deserialize<MemberState>(state), unreadOf.GetValueOrDefault(e.Seq)),
             };
         }
     }

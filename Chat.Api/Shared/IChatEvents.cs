@@ -13,6 +13,7 @@ public interface IChatEvents
     Task MessageUpdatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message);
     Task MessageDeletedAsync(long applicationId, int chatNumber, long seq, int number);
     Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member);
+    Task ReactionChangedAsync(long applicationId, int chatNumber, long seq, ReactionResponse reaction);
 
     /// <summary>The member's connections stop receiving the chat's events, on every replica.</summary>
     Task MemberRemovedAsync(long applicationId, int chatNumber, string user);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Chat.Contracts;
 using Chat.Domain.Data;
 using Chat.Domain.Messages;
@@ -25,20 +26,31 @@ public sealed class MessageReader(PendingStore pending, MergedReader reader, Cha
         return row is null ? null : StateOf(row, chat.State);
     }
 
-    /// <summary>A page of history: live messages numbered in <paramref name="range"/>, created in [from, to] when those are given.</summary>
+    /// <summary>Narrows a page of history: created in [From, To] when those are given, replies to one message only.</summary>
+    public readonly record struct Filter(DateTime? From = null, DateTime? To = null, int? ReplyTo = null)
+    {
+        public bool Shows(MessageState m) => (From is null || m.CreatedAt >= From) && (To is null || m.CreatedAt <= To) && (ReplyTo is null || m.ReplyTo == ReplyTo);
+    }
+
+    /// <summary>
+    /// A page of history: live messages numbered in <paramref name="range"/> that pass <paramref name="filter"/>; with
+    /// <paramref name="withDeleted"/>, deleted ones too, in their place.
+    /// </summary>
     public Task<KeysetMerge.Page<int, MessageState>> PageAsync(KnownApplication app, KnownChat chat, NumberRange range, int limit,
-        DateTime? from, DateTime? to) =>
+        Filter filter, bool withDeleted = false) =>
         reader.PageAsync(Kinds.Message, Kinds.ChatScope(chat.State), range, limit, m => m.Number, async () =>
         {
             if (await chats.RowIdAsync(app, chat) is not { } rowId) return [];
             await using var context = await db.CreateDbContextAsync();
-            var query = context.Messages.Where(m => m.ChatId == rowId && m.Number >= range.Low && m.Number <= range.High && m.DeletedAt == null);
-            if (from is not null) query = query.Where(m => m.CreatedAt >= from);
-            if (to is not null) query = query.Where(m => m.CreatedAt <= to);
+            var query = context.Messages.Where(m => m.ChatId == rowId && m.Number >= range.Low && m.Number <= range.High && (withDeleted || m.DeletedAt == null));
+            if (filter.From is { } from) query = query.Where(m => m.CreatedAt >= from);
+            if (filter.To is { } to) query = query.Where(m => m.CreatedAt <= to);
+            if (filter.ReplyTo is { } replyTo) query = query.Where(m => m.ReplyTo == replyTo);
             query = range.Descending ? query.OrderByDescending(m => m.Number) : query.OrderBy(m => m.Number);
             return (await query.Take(limit + 1).ToListAsync()).Select(r => StateOf(r, chat.State)).ToList();
-        }, shown: m => (from is null || m.CreatedAt >= from) && (to is null || m.CreatedAt <= to));
+        }, shown: filter.Shows, withHidden: withDeleted);
 
     public static MessageState StateOf(MessageRow row, ChatState chat) => new(
-        chat.ApplicationId, chat.Number, row.Number, row.Uid, row.Body, row.Sender, row.SentAt, row.CreatedAt, row.UpdatedAt, row.DeletedAt);
+        chat.ApplicationId, chat.Number, row.Number, row.Uid, row.Body, row.Sender, row.SentAt, row.CreatedAt, row.UpdatedAt, row.DeletedAt, row.ReplyTo,
+        row.Metadata, row.Mentions is null ? null : JsonSerializer.Deserialize<List<string>>(row.Mentions));
 }

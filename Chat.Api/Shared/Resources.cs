@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chat.Contracts;
 using Chat.Domain.Applications;
@@ -34,7 +35,7 @@ public sealed record KnownChat(ChatState State, long? RowId, int MessagesCount)
     /// <param name="members">Current member ids, ordered.</param>
     /// <param name="atMost">In lists: the first this many only (<see cref="ChatResponse.MembersInLists"/>); members_count says how many there are.</param>
     public ChatResponse ToResponse(IReadOnlyList<string>? members = null, int? atMost = null) =>
-        new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt,
+        new(State.Number, State.Name, MessagesCount, State.CreatedAt, State.UpdatedAt, Representations.Json(State.Metadata),
             members is { Count: > 0 } ? (atMost is { } most && members.Count > most ? members.Take(most).ToList() : members) : null,
             members is { Count: > 0 } ? members.Count : null);
 }
@@ -42,7 +43,8 @@ public sealed record KnownChat(ChatState State, long? RowId, int MessagesCount)
 /// <param name="Members">Current member ids, ordered; omitted when the chat has none; in lists only the first
 /// <see cref="MembersInLists"/>.</param>
 /// <param name="MembersCount">How many members the chat has, beside <paramref name="Members"/>.</param>
-public sealed record ChatResponse(int Number, string? Name, int MessagesCount, DateTime CreatedAt, DateTime UpdatedAt,
+/// <param name="Metadata">The client's JSON object as it was given, or null.</param>
+public sealed record ChatResponse(int Number, string? Name, int MessagesCount, DateTime CreatedAt, DateTime UpdatedAt, JsonElement? Metadata,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Members = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MembersCount = null)
 {
@@ -51,24 +53,55 @@ public sealed record ChatResponse(int Number, string? Name, int MessagesCount, D
 }
 
 /// <summary>A message as every representation shows it: GET, history, events.</summary>
+/// <param name="Body">Null only in a tombstone (a deleted message listed with <c>include_deleted=true</c>).</param>
+/// <param name="ReplyTo">The message this one replies to, or null.</param>
+/// <param name="ReplyCount">Live replies to this message (<see cref="ReplyCounts"/>).</param>
+/// <param name="Mentions">The members it mentions (empty when none).</param>
+/// <param name="Metadata">The client's JSON object as it was given, or null.</param>
+/// <param name="Reactions">Count per reaction (only reactions someone has).</param>
+/// <param name="OwnReactions">The caller's own reactions, for a user token only.</param>
+/// <param name="DeletedAt">Only in a tombstone.</param>
 public sealed record MessageResponse(
-    int Number, string Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt);
+    int Number, string? Body, string? Sender, DateTime? SentAt, string Status, DateTime CreatedAt, DateTime UpdatedAt,
+    int? ReplyTo, int ReplyCount, IReadOnlyList<string> Mentions, JsonElement? Metadata, IReadOnlyDictionary<string, int> Reactions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? OwnReactions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? DeletedAt = null);
 
-/// <param name="UnreadCount">Messages after <paramref name="ReadUpTo"/>: the chat's last message number minus the cursor.</param>
-public sealed record MemberResponse(string User, DateTime JoinedAt, int DeliveredUpTo, int ReadUpTo, int UnreadCount)
+/// <summary>What a message representation shows beside the message's state (<see cref="MessageDetails"/>).</summary>
+public sealed record MessageExtras(int ReplyCount, IReadOnlyDictionary<string, int> Reactions, IReadOnlyList<string>? OwnReactions)
 {
-    public static MemberResponse Of(MemberState member, int lastNumber) =>
-        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, Unread(member, lastNumber));
-
-    /// <summary>Messages after the member's read cursor, given the chat's last message number.</summary>
-    public static int Unread(MemberState member, int lastNumber) => Math.Max(0, lastNumber - member.ReadUpTo);
+    /// <summary>A new message: no replies or reactions yet; a user token sees its own (none).</summary>
+    public static MessageExtras New(bool forUser) => new(0, new Dictionary<string, int>(), forUser ? [] : null);
 }
+
+/// <param name="UnreadCount">Live messages by others after <paramref name="ReadUpTo"/> (<see cref="UnreadCounts"/>).</param>
+/// <param name="UnreadMentions">Those of them that mention the member.</param>
+public sealed record MemberResponse(string User, DateTime JoinedAt, int DeliveredUpTo, int ReadUpTo, int UnreadCount, int UnreadMentions)
+{
+    public static MemberResponse Of(MemberState member, UnreadCounts.Unread unread) =>
+        new(member.UserId, member.JoinedAt, member.DeliveredUpTo, member.ReadUpTo, unread.Messages, unread.Mentions);
+}
+
+/// <summary>A reaction change as the hub, the feed and webhooks show it: who, what, and the message's counts now.</summary>
+public sealed record ReactionResponse(int Number, string User, string Reaction, bool Active, IReadOnlyDictionary<string, int> Reactions);
 
 /// <summary>A page of a list endpoint: <c>next</c> is the relative URL of the following page, or null.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 public static class Representations
 {
-    public static MessageResponse ToResponse(this MessageState m, string status) =>
-        new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt);
+    /// <summary>A deleted message is a tombstone: its place in the history, without its body.</summary>
+    public static MessageResponse ToResponse(this MessageState m, string status, MessageExtras extras) => m.DeletedAt is { } deletedAt
+        ? new(m.Number, null, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, extras.ReplyCount, [], null,
+            new Dictionary<string, int>(), null, deletedAt)
+        : new(m.Number, m.Body, m.Sender, m.SentAt, status, m.CreatedAt, m.UpdatedAt, m.ReplyTo, extras.ReplyCount, m.Mentions ?? [],
+            Json(m.Metadata), extras.Reactions, extras.OwnReactions);
+
+    /// <summary>Metadata as it was given: its stored text, parsed only to be written back into the response.</summary>
+    public static JsonElement? Json(string? metadata)
+    {
+        if (metadata is null) return null;
+        using var document = JsonDocument.Parse(metadata);
+        return document.RootElement.Clone();
+    }
 }

@@ -14,6 +14,10 @@ public static class SharedSetup
         builder.Services.AddSingleton<MessageReader>();
         builder.Services.AddSingleton<Rosters>();
         builder.Services.AddSingleton<LastMessageNumbers>();
+        builder.Services.AddSingleton<UnreadCounts>();
+        builder.Services.AddSingleton<ReplyCounts>();
+        builder.Services.AddSingleton<ReactionCounts>();
+        builder.Services.AddSingleton<MessageDetails>();
         builder.Services.AddSettings<FeedOptions>(FeedOptions.Section);
         builder.Services.AddSingleton<FeedReader>();
         return builder;

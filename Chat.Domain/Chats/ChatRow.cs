@@ -16,6 +16,8 @@ public sealed class ChatRow
     public int MessagesCount { get; set; }
     /// <summary>SHA-256 (hex) of the sorted member ids of a "distinct" chat; null for ordinary chats.</summary>
     public string? DistinctKey { get; set; }
+    /// <summary>The client's JSON object as given; stored as text, never interpreted or indexed.</summary>
+    public string? Metadata { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? DeletedAt { get; set; }

@@ -13,6 +13,7 @@ public sealed class ChatRowConfiguration : IEntityTypeConfiguration<ChatRow>
         chat.HasIndex(c => new { c.ApplicationId, c.Number }).IsUnique();
         chat.HasOne<ApplicationRow>().WithMany().HasForeignKey(c => c.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         chat.Property(c => c.Name).HasMaxLength(200);
+        chat.Property(c => c.Metadata).HasColumnType("text").UseCollation("utf8mb4_bin");
         chat.Property(c => c.DistinctKey).HasMaxLength(64).IsFixedLength().HasCharSet("ascii").UseCollation("ascii_bin");
         chat.HasIndex(c => new { c.ApplicationId, c.DistinctKey });
         chat.Property(c => c.CreatedAt).HasPrecision(6);

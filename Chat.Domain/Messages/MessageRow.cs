@@ -15,4 +15,10 @@ public sealed class MessageRow
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? DeletedAt { get; set; }
+    /// <summary>The message of the same chat this one replies to (its number); fixed at creation.</summary>
+    public int? ReplyTo { get; set; }
+    /// <summary>The client's JSON object as given; stored as text, never interpreted or indexed.</summary>
+    public string? Metadata { get; set; }
+    /// <summary>The mentioned user ids, a JSON array (the per-user index is <c>message_mentions</c>).</summary>
+    public string? Mentions { get; set; }
 }

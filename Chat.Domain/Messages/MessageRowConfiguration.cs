@@ -24,6 +24,11 @@ public sealed class MessageRowConfiguration : IEntityTypeConfiguration<MessageRo
         message.Property(m => m.CreatedAt).HasPrecision(6);
         message.Property(m => m.UpdatedAt).HasPrecision(6);
         message.Property(m => m.DeletedAt).HasPrecision(6);
+        // text, not json: MySQL would normalize a json column (key order, spaces), and metadata comes back as given.
+        message.Property(m => m.Metadata).HasColumnType("text").UseCollation("utf8mb4_bin");
+        message.Property(m => m.Mentions).HasColumnType("text").UseCollation("utf8mb4_bin");
         message.HasIndex(m => new { m.ChatId, m.CreatedAt });
+        // The replies to a message, in number order, and their count.
+        message.HasIndex(m => new { m.ChatId, m.ReplyTo, m.Number });
     }
 }

@@ -24,16 +24,18 @@ public sealed class MergedReader(PendingStore pending)
     }
 
     /// <summary>A page of a kind's own states in one scope, keyed by number; <paramref name="shown"/> narrows what is visible.</summary>
+    /// <param name="withHidden">Hidden states (deleted messages) are listed too, in their place: tombstones.</param>
     public Task<KeysetMerge.Page<int, T>> PageAsync<T>(WriteKind<T> kind, Scope scope, NumberRange range, int limit, Func<T, int> numberOf,
-        Func<Task<IReadOnlyList<T>>> loadPersisted, Func<T, bool>? shown = null) where T : class =>
+        Func<Task<IReadOnlyList<T>>> loadPersisted, Func<T, bool>? shown = null, bool withHidden = false) where T : class =>
         PageAsync<T, T>(kind.PendingHash(scope), range, limit, (_, state) => state,
             async () => KeysetMerge.Source<int, T>.Read(await loadPersisted(), limit, numberOf),
-            Rules(kind, numberOf, shown));
+            Rules(kind, numberOf, shown, withHidden: withHidden));
 
-    /// <summary>The rules of a kind's list: its combine rule; hidden states (deleted, left) and those not <paramref name="shown"/> are not visible.</summary>
+    /// <summary>The rules of a kind's list: its combine rule; hidden states (deleted, left), unless <paramref name="withHidden"/>, and those not
+    /// <paramref name="shown"/> are not visible.</summary>
     public static KeysetMerge.Rules<TKey, T> Rules<T, TKey>(WriteKind<T> kind, Func<T, TKey> keyOf, Func<T, bool>? shown = null,
-        IComparer<TKey>? order = null) where T : class =>
-        new(keyOf, kind.Combine, s => !kind.Hides(s) && (shown?.Invoke(s) ?? true), order ?? Comparer<TKey>.Default);
+        IComparer<TKey>? order = null, bool withHidden = false) where T : class =>
+        new(keyOf, kind.Combine, s => (withHidden || !kind.Hides(s)) && (shown?.Invoke(s) ?? true), order ?? Comparer<TKey>.Default);
 
     /// <summary>
     /// Every state of small sets (the members of chats), hidden ones included, each combined per field by the kind's

@@ -10,11 +10,12 @@ public static class WebhookEvents
         "chat.created", "chat.updated", "chat.deleted",
         "message.created", "message.updated", "message.deleted",
         "member.added", "member.removed", "receipt.updated",
+        "reaction.added", "reaction.removed",
     };
 
     public static bool Wants(IReadOnlyCollection<string> filter, string type) => filter.Contains(All) || filter.Contains(type);
 
-    /// <summary>Stored as one comma-separated column: at most nine short names.</summary>
+    /// <summary>Stored as one comma-separated column: at most eleven short names.</summary>
     public static string Store(IEnumerable<string> filter) => string.Join(',', filter);
 
     public static string[] Read(string stored) => stored.Split(',', StringSplitOptions.RemoveEmptyEntries);

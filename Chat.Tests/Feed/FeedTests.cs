@@ -56,6 +56,8 @@ public sealed class FeedTests : TwoApiHosts
                 {
                     var number = await client.PostMessageAsync(token, chat, $"writer {w} message {i}", sender: w == 0 ? "alice" : "bob");
                     mine.Add(new("message.created", chat, number, w == 0 ? "alice" : "bob"));
+                    // Sending moves the sender's cursors past the message: a change of its own, in the same command.
+                    mine.Add(new("receipt.updated", chat, null, w == 0 ? "alice" : "bob"));
                     if (i % 5 == 0)
                     {
                         await (await client.PatchAsJsonAsync($"/applications/{token}/chats/{chat}/messages/{number}", new { body = "edited" }))
@@ -68,9 +70,6 @@ public sealed class FeedTests : TwoApiHosts
                         mine.Add(new("message.deleted", chat, number, w == 0 ? "alice" : "bob"));
                     }
                 }
-                var user = w == 0 ? "bob" : "alice";
-                await client.ReportAsync(token, chat, new { user, read_up_to = 1 });
-                mine.Add(new("receipt.updated", chat, null, user));
                 return mine;
             });
             foreach (var changes in await Task.WhenAll(writers)) expected.AddRange(changes);

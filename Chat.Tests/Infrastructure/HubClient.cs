@@ -12,7 +12,7 @@ namespace Chat.Tests.Infrastructure;
 /// </summary>
 public sealed class HubClient : IAsyncDisposable
 {
-    public static readonly string[] Events = ["messageCreated", "messageUpdated", "messageDeleted", "receiptUpdated", "typing"];
+    public static readonly string[] Events = ["messageCreated", "messageUpdated", "messageDeleted", "receiptUpdated", "reactionAdded", "reactionRemoved", "typing"];
 
     private readonly Channel<(string Name, JsonElement Payload)> _received = Channel.CreateUnbounded<(string, JsonElement)>();
 

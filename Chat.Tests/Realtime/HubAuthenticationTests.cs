@@ -49,7 +49,11 @@ public sealed class HubAuthenticationTests : TwoApiHosts
 
         (await server.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats/1/messages", new { body = "before", sender = "bob" }))
             .EnsureSuccessStatusCode();
-        foreach (var client in new[] { alice, aliceWatching, carol }) await client.ExpectAsync("messageCreated", Second);
+        foreach (var client in new[] { alice, aliceWatching, carol })
+        {
+            await client.ExpectAsync("messageCreated", Second);
+            await client.ExpectAsync("receiptUpdated", Second); // bob's cursors moved past his own message
+        }
 
         // Removed through host B; alice's connections are on host A.
         (await server.SendAsAsync(secret, HttpMethod.Delete, $"/applications/{token}/chats/1/members/alice")).EnsureSuccessStatusCode();

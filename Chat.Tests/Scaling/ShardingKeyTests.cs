@@ -88,6 +88,11 @@ public sealed class ShardingKeyTests
         await (await client.PostAsJsonAsync($"{app}/chats", new { members = new[] { "carol", "alice" }, distinct = true })).ShouldBeAsync(HttpStatusCode.OK);
         for (var i = 1; i <= 5; i++) await client.PostMessageAsync(token, team, $"hello {i}", "alice");
         await client.PostMessageAsync(token, pair, "hi", "carol");
+        await (await client.PostAsJsonAsync($"{app}/chats/{team}/messages",
+            new { body = "reply", sender = "bob", reply_to = 1, mentions = new[] { "alice" }, metadata = new { k = 1 } })).ShouldBeAsync(HttpStatusCode.Created);
+        foreach (var user in new[] { "alice", "bob" })
+            await (await client.PutAsync($"{app}/chats/{team}/messages/1/reactions/up?user={user}", null)).ShouldBeAsync(HttpStatusCode.OK);
+        await (await client.DeleteAsync($"{app}/chats/{team}/messages/1/reactions/up?user=bob")).ShouldBeAsync(HttpStatusCode.OK);
         await (await client.PatchAsJsonAsync($"{app}/chats/{team}", new { name = "the team" })).ShouldBeAsync(HttpStatusCode.OK);
         await (await client.PatchAsJsonAsync($"{app}/chats/{team}/messages/2", new { body = "edited" })).ShouldBeAsync(HttpStatusCode.OK);
         await (await client.DeleteAsync($"{app}/chats/{team}/messages/3")).ShouldBeAsync(HttpStatusCode.NoContent);
@@ -111,6 +116,7 @@ public sealed class ShardingKeyTests
                      $"{app}/chats/1/messages?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z", $"{app}/chats/1/messages/1",
                      $"{app}/chats/1/messages/search?q=hello", $"{app}/chats/1/members", $"{app}/chats/1/members/alice",
                      $"{app}/users/alice/chats", $"{app}/chats/1/messages/4/receipts", $"{app}/users/alice/presence",
+                     $"{app}/users/alice/unread", $"{app}/chats/1/messages?reply_to=1", $"{app}/chats/1/messages?include_deleted=true&after=0",
                  })
             await client.GetOkAsync(url);
     }

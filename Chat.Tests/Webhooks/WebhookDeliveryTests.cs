@@ -44,6 +44,26 @@ public sealed class WebhookDeliveryTests
     }
 
     [Test]
+    public async Task ReactionChangesAreDeliveredToAWebhookThatAsksForThem()
+    {
+        await using var api = new ApiFactory();
+        await using var worker = await WorkerHost.StartAsync(WebhookApp.FastWorker);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var app = await WebhookApp.CreateAsync(api.CreateClient());
+        await app.RegisterAsync(receiver, "reaction.added", "reaction.removed");
+        var chat = await app.ChatAsync();
+        await app.PostMessagesAsync(chat, 2);
+        foreach (var (method, number) in new[] { (HttpMethod.Put, 1), (HttpMethod.Put, 2), (HttpMethod.Delete, 1) })
+            await (await app.Client.SendAsAsync(app.Secret, method, $"/applications/{app.Token}/chats/{chat}/messages/{number}/reactions/%F0%9F%91%8D?user=alice"))
+                .ShouldBeAsync(HttpStatusCode.OK);
+
+        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Delivered().Count >= 3), Patience), Is.True);
+        Assert.That(receiver.Delivered().Values.OrderBy(r => r.Seq).Select(r => (r.Type, r.Number)),
+            Is.EqualTo(new[] { ("reaction.added", (int?)1), ("reaction.added", 2), ("reaction.removed", 1) }), "only the types asked for, in order");
+        Assert.That(receiver.Delivered().Values.All(r => r.Body.Contains("\"reaction\"") && r.Verified), Is.True);
+    }
+
+    [Test]
     public async Task AReceiverAnswering500AtFirstGetsEveryEventWithTheSameWebhookIdAndBody()
     {
         await using var api = new ApiFactory();

@@ -1,3 +1,4 @@
+using System.Data;
 using Chat.Contracts;
 using Chat.Domain.Data;
 using Chat.Domain.Pipeline;
@@ -17,7 +18,9 @@ public sealed class BatchWriter(MySqlDataSource database)
     {
         var outcome = new BatchOutcome();
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Read committed: no gap locks between batches, and each statement reads what committed before it, which the
+        // recount of message blocks relies on once it holds their locks (MessageBlocks, docs/decisions/0017).
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var sql = new Sql(connection, transaction);
 
         await DeletedApplicationsAsync(sql, commands, outcome, ct);

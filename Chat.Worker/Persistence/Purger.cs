@@ -37,5 +37,8 @@ public sealed class Purger(MySqlDataSource database)
     {
         while (await sql.DeleteChunkAsync("messages", "chat_id", chats, Chunk, ct) > 0) { }
         while (await sql.DeleteChunkAsync("chat_members", "chat_id", chats, Chunk, ct) > 0) { }
+        while (await sql.DeleteChunkAsync("message_blocks", "chat_id", chats, Chunk, ct) > 0) { }
+        while (await sql.DeleteChunkAsync("message_mentions", "chat_id", chats, Chunk, ct) > 0) { }
+        while (await sql.DeleteChunkAsync("message_reactions", "chat_id", chats, Chunk, ct) > 0) { }
     }
 }

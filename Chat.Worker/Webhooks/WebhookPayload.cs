@@ -34,6 +34,9 @@ public sealed record WebhookPayload(string Id, long Seq, string Type, DateTime A
             case "chat":
                 var c = state.Deserialize<ChatState>(CommandJson.Options)!;
                 return new { c.Number, c.Name, c.CreatedAt, c.UpdatedAt };
+            case "reaction":
+                var r = state.Deserialize<ReactionState>(CommandJson.Options)!;
+                return new { r.Number, User = r.UserId, r.Reaction, Active = r.RemovedAt is null, r.UpdatedAt };
             default:
                 var u = state.Deserialize<MemberState>(CommandJson.Options)!;
                 return new { User = u.UserId, u.JoinedAt, u.LeftAt, u.DeliveredUpTo, u.ReadUpTo, u.UpdatedAt };

@@ -168,6 +168,11 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("int")
                         .HasColumnName("messages_count");
 
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text")
+                        .HasColumnName("metadata")
+                        .UseCollation("utf8mb4_bin");
+
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("varchar(200)")
@@ -270,6 +275,20 @@ namespace Chat.Domain.Data.Migrations
                         .HasColumnType("datetime(6)")
                         .HasColumnName("deleted_at");
 
+                    b.Property<string>("Mentions")
+                        .HasColumnType("text")
+                        .HasColumnName("mentions")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text")
+                        .HasColumnName("metadata")
+                        .UseCollation("utf8mb4_bin");
+
+                    b.Property<int?>("ReplyTo")
+                        .HasColumnType("int")
+                        .HasColumnName("reply_to");
+
                     b.Property<string>("Sender")
                         .HasMaxLength(64)
                         .HasColumnType("varchar(64)")
@@ -294,6 +313,9 @@ namespace Chat.Domain.Data.Migrations
 
                     b.HasIndex("ChatId", "CreatedAt")
                         .HasDatabaseName("ix_messages_chat_id_created_at");
+
+                    b.HasIndex("ChatId", "ReplyTo", "Number")
+                        .HasDatabaseName("ix_messages_chat_id_reply_to_number");
 
                     b.ToTable("messages", (string)null);
                 });

@@ -38,11 +38,12 @@ public sealed class ChatKind : WriteKind<ChatState>
     // Column order matters: MySQL applies the assignments left to right, so every condition must read the old
     // updated_at and deleted_at; updated_at is assigned after the columns it guards, deleted_at last.
     public override Task UpsertAsync(Sql sql, IReadOnlyList<Persisting> writes, CancellationToken ct) => sql.UpsertAsync(
-        "INSERT INTO chats (application_id, number, uid, name, created_at, updated_at, deleted_at, messages_count, distinct_key)",
+        "INSERT INTO chats (application_id, number, uid, name, created_at, updated_at, deleted_at, messages_count, distinct_key, metadata)",
         writes.Select(w => w.Write.StateAs<ChatState>()).Select(c => new object?[]
-            { c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, 0, c.DistinctKey }),
+            { c.ApplicationId, c.Number, c.Uid, c.Name, c.CreatedAt, c.UpdatedAt, c.DeletedAt, 0, c.DistinctKey, c.Metadata }),
         $"""
         name = IF({Collisions.NewerAndLive}, VALUES(name), name),
+        metadata = IF({Collisions.NewerAndLive}, VALUES(metadata), metadata),
         updated_at = IF({Collisions.NewerAndLive}, VALUES(updated_at), updated_at),
         deleted_at = COALESCE(deleted_at, VALUES(deleted_at))
         """, ct);
