@@ -55,7 +55,8 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         // can land in one batch, which must not fail on them over and over until the broker dead-letters them.
         await PublishAsync(new ChatChanged(Guid.NewGuid(), Change.Created, new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null)),
             twice, twice, Created(2, "after"));
-        await using var worker = await WorkerHost.StartAsync();
+        // A wide batch window so that the four deliveries form one batch even on a loaded machine.
+        await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?> { ["Worker:BatchWindow"] = "00:00:02" });
         Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(worker.Logs.Entries.Any(e => e.Message.StartsWith("Batch of 4:", StringComparison.Ordinal))),
             TimeSpan.FromSeconds(30)), "the batch is handled and acknowledged: " + string.Join("; ", worker.Logs.Entries.Where(e => e.Level >= LogLevel.Warning)));
         Assert.That(await Database.MessagesAsync(token), Is.EqualTo(new[] { (1, 1, "once"), (1, 2, "after") }));
