@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace Chat.Tests.Scaling;
 
 /// <summary>
-/// <c>messages</c> is partitioned by <c>KEY(chat_id)</c> (docs/decisions/0012): the history pages and the message lookup
+/// <c>messages</c>, and the tables that grow with it, are partitioned by <c>KEY(chat_id)</c> (docs/decisions/0012): the history pages and the message lookup
 /// the API sends, EXPLAINed with their own parameters, read exactly one partition — the one that holds the chat.
 /// </summary>
 public sealed class PartitioningTests
@@ -33,18 +33,23 @@ public sealed class PartitioningTests
         _capture.Dispose();
     }
 
-    [Test]
-    public async Task MessagesArePartitionedByChatIntoTheDocumentedNumberOfPartitions()
+    [TestCase("messages", "chat_id")]
+    [TestCase("message_blocks", "chat_id")]
+    [TestCase("message_mentions", "chat_id")]
+    [TestCase("message_reactions", "chat_id")]
+    [TestCase("webhook_deliveries", "application_id")]
+    public async Task TablesThatGrowWithTheMessagesArePartitionedIntoTheDocumentedNumberOfPartitions(string table, string column)
     {
         await using var connection = await OpenAsync();
         await using var command = new MySqlCommand("""
             SELECT PARTITION_METHOD, PARTITION_EXPRESSION, COUNT(*) FROM information_schema.PARTITIONS
-            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'messages' GROUP BY PARTITION_METHOD, PARTITION_EXPRESSION
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @table GROUP BY PARTITION_METHOD, PARTITION_EXPRESSION
             """, connection);
+        command.Parameters.AddWithValue("@table", table);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.That(await reader.ReadAsync(), Is.True);
         Assert.That(reader.IsDBNull(0) ? null : reader.GetString(0), Is.EqualTo("KEY"));
-        Assert.That(reader.GetString(1).Trim('`'), Is.EqualTo("chat_id"));
+        Assert.That(reader.GetString(1).Trim('`'), Is.EqualTo(column));
         Assert.That(reader.GetInt32(2), Is.EqualTo(MessageRowConfiguration.Partitions), "the migration and the documented constant agree");
     }
 
@@ -66,6 +71,7 @@ public sealed class PartitioningTests
             Is.True, "every pending copy released, so the lookup below is answered from MySQL");
 
         var before = _capture.Queries.Count;
+        var statementsBefore = _capture.Statements.Count;
         await _client.GetOkAsync($"/applications/{token}/chats/2/messages?limit=5");
         await _client.GetOkAsync($"/applications/{token}/chats/2/messages?limit=5&after=3");
         var seven = await _client.GetOkAsync($"/applications/{token}/chats/2/messages/7");
@@ -80,6 +86,13 @@ public sealed class PartitioningTests
             Assert.That(await Database.ScalarAsync<long>($"SELECT COUNT(*) FROM messages PARTITION ({partitions[0]}) WHERE chat_id = @c", ("@c", chatRow)),
                 Is.EqualTo(12), "and it is the partition that holds the chat");
         }
+
+        // The page's reaction counts: one grouped statement (the chat's row id written in), on the same partition.
+        var counts = _capture.Statements.Skip(statementsBefore).Where(q => q.Contains("FROM message_reactions", StringComparison.Ordinal)).ToList();
+        Assert.That(counts, Is.Not.Empty);
+        foreach (var statement in counts)
+            Assert.That(await PartitionsReadAsync(new SqlCapture.Query(statement, [])),
+                Is.EqualTo(await PartitionsReadAsync(sent[0])), $"the chat's partition for: {statement}");
     }
 
     /// <summary>The partitions EXPLAIN says the statement reads, over every table in its plan.</summary>
