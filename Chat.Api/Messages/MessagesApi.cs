@@ -7,6 +7,7 @@ using Chat.Domain.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using MySqlConnector;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Chat.Api.Messages;
@@ -106,11 +107,22 @@ public static class MessagesApi
     /// <summary>
     /// A member's own message is delivered to and read by them: their cursors move past it in the same command as the
     /// message, so it is never unread, not even for a moment on another replica. A sender who is not a member has no cursors.
+    /// While MySQL is away and the roster is not at hand, the message is taken without them: the worker moves them when it
+    /// writes the message (SenderCursors), and until then the sender's count includes their own message.
     /// </summary>
     private static async Task<Write[]> SenderCursorsAsync(RequestContext request, MessageState message, Services services)
     {
-        if (message.Sender is null || (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(message.Sender) is not { } member)
+        if (message.Sender is null) return [];
+        Roster roster;
+        try
+        {
+            roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
+        }
+        catch (Exception e) when (Failures.CausedBy<MySqlException>(e))
+        {
             return [];
+        }
+        if (roster.Find(message.Sender) is not { } member) return [];
         if (member.ReadUpTo >= message.Number) return [];
         var moved = member with
         {

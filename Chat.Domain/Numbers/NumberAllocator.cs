@@ -116,7 +116,7 @@ public sealed partial class NumberAllocator(IDatabase redis, MySqlDataSource dat
     /// <summary>Reserves the block after the one in use and appends it (the lock held).</summary>
     private async Task ExtendBlockAsync(string counter, string scope)
     {
-        var blockSize = options.Value.BlockSize;
+        var blockSize = options.Value.BlockSizeOf(scope);
         var upTo = await ReserveInDatabaseAsync(scope, blockSize, onNewRun: null, CancellationToken.None);
         await Extend.RunAsync(redis, [counter], [upTo - blockSize, upTo]);
     }
@@ -124,7 +124,7 @@ public sealed partial class NumberAllocator(IDatabase redis, MySqlDataSource dat
     /// <summary>Reserves the scope's next block and makes it the one in use (the lock held; state as number_state.lua says).</summary>
     private async Task InstallNextBlockAsync(string counter, string scope, int state, Func<Sql, long, Task>? onNewRun, CancellationToken ct)
     {
-        var blockSize = options.Value.BlockSize;
+        var blockSize = options.Value.BlockSizeOf(scope);
         var upTo = await ReserveInDatabaseAsync(scope, blockSize, state == 0 ? onNewRun : null, ct);
         await Install.RunAsync(redis, [counter], [upTo - blockSize, upTo]);
     }

@@ -39,7 +39,7 @@ public sealed class DependencyDownTests
     [Test]
     public async Task MessagesGoOnWithoutMySqlOnTheBlocksReservedAhead()
     {
-        var small = new Dictionary<string, string?> { ["Numbers:BlockSize"] = "10" };
+        var small = new Dictionary<string, string?> { ["Numbers:BlockSize"] = "10", ["Numbers:FeedBlockSize"] = "10" };
         await using var healthy = new ApiFactory(small);
         var client = healthy.CreateClient();
         var token = await healthy.CreateApplicationAsync();
@@ -64,12 +64,12 @@ public sealed class DependencyDownTests
     }
 
     [Test]
-    public async Task AChatPersistedBeforeMySqlWentAwayTakesMessagesAndADeletedOneStaysGone()
+    public async Task AChatPersistedBeforeMySqlWentAwayTakesMessagesAndADeletedOneStaysGoneAndTheSenderReadsTheirOwnLater()
     {
         await using var healthy = new ApiFactory();
         var client = healthy.CreateClient();
         var token = await healthy.CreateApplicationAsync();
-        var live = await client.CreateChatAsync(token, new { name = "live" });
+        var live = await client.CreateChatAsync(token, new { name = "live", members = new[] { "alice", "bob" } });
         var gone = await client.CreateChatAsync(token, new { name = "gone" });
         Assert.That((await client.DeleteAsync($"/applications/{token}/chats/{gone}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         var app = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
@@ -82,11 +82,22 @@ public sealed class DependencyDownTests
 
         await using var cutOff = new ApiFactory(new Dictionary<string, string?> { ["ConnectionStrings:MySql"] = MySqlNowhere });
         var away = cutOff.CreateClient();
-        Assert.That(await away.PostMessageAsync(token, live, "while MySQL is away"), Is.EqualTo(1), "the chat's last known state says it exists");
+        var sent = await away.PostAsJsonAsync($"/applications/{token}/chats/{live}/messages", new { body = "while MySQL is away", sender = "alice" });
+        Assert.That((await sent.ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32(), Is.EqualTo(1),
+            "the chat's last known state says it exists; its roster, which only moves the sender's cursors, may wait");
         var intoDeleted = await away.PostAsJsonAsync($"/applications/{token}/chats/{gone}/messages", new { body = "lost?" });
         Assert.That(intoDeleted.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "and that the other was deleted");
         var unknown = await away.PostAsJsonAsync($"/applications/{token}/chats/{gone + 1}/messages", new { body = "?" });
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "a chat Redis knows nothing of needs MySQL to say");
+
+        // The command carried no cursors for alice: the worker moves them as it writes her message, so it is not unread for her.
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await Eventually.HoldsAsync(async () => await Database.ScalarAsync<long>(
+                "SELECT read_up_to FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE c.application_id = @a AND c.number = @n AND m.user_id = 'alice'",
+                ("@a", app), ("@n", live)) == 1), "alice's read cursor moved by the worker");
+        var members = (await client.GetOkAsync($"/applications/{token}/chats/{live}/members")).GetProperty("data").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("user").GetString()!, m => m.GetProperty("unread_count").GetInt32());
+        Assert.That(members, Is.EqualTo(new Dictionary<string, int> { ["alice"] = 0, ["bob"] = 1 }), "served at once: the cached roster was dropped");
     }
 
     [Test]

@@ -12,6 +12,9 @@ public sealed class BatchOutcome
     /// <summary>What the upserts wrote: one state per thing (the batch's coalesced newest), with its chat row.</summary>
     public List<Persisting> Written { get; } = [];
 
+    /// <summary>Chats whose member rows the batch changed beyond the writes it carried: their cached rosters go.</summary>
+    public List<(long App, int Chat)> RaisedCursors { get; } = [];
+
     /// <summary>Commands whose chat row does not exist yet: they go round the retry queue.</summary>
     public List<Command> Waiting { get; } = [];
 
@@ -53,6 +56,7 @@ public sealed class BatchOutcome
         foreach (var (command, reason) in other.Rejected) Reject(command, reason);
         DeletedChatRows.UnionWith(other.DeletedChatRows);
         DeletedApplications.UnionWith(other.DeletedApplications);
+        RaisedCursors.AddRange(other.RaisedCursors);
     }
 
     private IEnumerable<T> WrittenOf<T>(WriteKind kind) where T : class =>

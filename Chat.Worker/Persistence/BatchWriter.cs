@@ -1,6 +1,7 @@
 using System.Data;
 using Chat.Contracts;
 using Chat.Domain.Data;
+using Chat.Domain.Messages;
 using Chat.Domain.Pipeline;
 using MySqlConnector;
 
@@ -45,6 +46,9 @@ public sealed class BatchWriter(MySqlDataSource database)
             }
             await PersistAsync(sql, kind, inChats, outcome, ct);
         }
+        // After the members of the batch: a chat created with its members may be in it.
+        outcome.RaisedCursors.AddRange(await SenderCursors.RaiseAsync(sql,
+            outcome.Written.Where(w => w.Write.Kind == Kinds.Message).Select(w => (w.ChatRow, w.Write.StateAs<MessageState>())), ct));
         await transaction.CommitAsync(ct);
         return outcome;
     }

@@ -21,6 +21,7 @@ public sealed record Fixtures(
     string UserTokensToken, string UserToken,
     string HistoryToken,
     string ManyToken,
+    string PlainPageToken, string ReactedPageToken,
     string DirectToken,
     long DrainApp, IReadOnlyList<(int Number, long Row)> DrainChats)
 {
@@ -47,11 +48,18 @@ public sealed record Fixtures(
         var history = await db.CreateApplicationAsync("bench history", 1);
         var historyChat = await db.ChatRowAsync(history.Id, 1);
         var many = await db.CreateApplicationAsync("bench many chats", s.ManyChats);
+        // Two chats alike but for reactions on every message: what the reactions add to a page read.
+        var plainPage = await db.CreateApplicationAsync("bench page without reactions", 1);
+        var reactedPage = await db.CreateApplicationAsync("bench page with reactions", 1);
         if (s.Measures("reads") || s.Measures("search"))
         {
             var clock = Stopwatch.StartNew();
             await db.GenerateMessagesAsync(history.Id, [(1, historyChat)], s.HistoryMessages);
             await db.GenerateMessagesAsync(many.Id, await RowsAsync(db, many.Id, s.ManyChats), s.MessagesPerChat);
+            await db.GenerateMessagesAsync(plainPage.Id, await RowsAsync(db, plainPage.Id, 1), s.MessagesPerChat);
+            var reacted = await RowsAsync(db, reactedPage.Id, 1);
+            await db.GenerateMessagesAsync(reactedPage.Id, reacted, s.MessagesPerChat);
+            await db.ReactToEveryMessageAsync(reacted[0].Row);
             var generated = s.HistoryMessages + s.ManyChats * s.MessagesPerChat;
             bench.Report.Note($"Set-up: {generated:N0} messages generated with SQL in {clock.Elapsed.TotalSeconds:0} s " +
                               $"(one chat of {s.HistoryMessages:N0}; {s.ManyChats:N0} chats of {s.MessagesPerChat}).");
@@ -60,7 +68,7 @@ public sealed record Fixtures(
         var direct = await db.CreateApplicationAsync("bench direct", 100);
         var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs);
         var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs);
-        return new Fixtures(productToken, productApp, userTokensToken, userToken, history.Token, many.Token, direct.Token, drain.Id, drainChats);
+        return new Fixtures(productToken, productApp, userTokensToken, userToken, history.Token, many.Token, plainPage.Token, reactedPage.Token, direct.Token, drain.Id, drainChats);
     }
 
     /// <summary>The end user whose token drives the user-token creation runs.</summary>

@@ -115,6 +115,15 @@ public sealed class Database(Settings settings)
             await ExecuteAsync($"INSERT INTO number_blocks (scope, reserved_up_to) VALUES {string.Join(",", chunk)}");
     }
 
+    /// <summary>Each of three users reacts with two emoji to every message of the chat: six reaction rows per message.</summary>
+    public Task ReactToEveryMessageAsync(long chatRow) => ExecuteAsync($"""
+        INSERT INTO message_reactions (chat_id, number, user_id, reaction, updated_at)
+        SELECT m.chat_id, m.number, u.id, r.emoji, '{Stamp(Epoch)}' FROM messages m
+        CROSS JOIN (SELECT 'alice' AS id UNION ALL SELECT 'bob' UNION ALL SELECT 'carol') u
+        CROSS JOIN (SELECT '👍' AS emoji UNION ALL SELECT '🎉') r
+        WHERE m.chat_id = @chat
+        """, ("@chat", chatRow));
+
     /// <summary>
     /// The raw ceiling of persistence: <paramref name="count"/> rows in multi-row INSERTs of the worker's batch size
     /// (500), one transaction per batch, parameters bound as the worker binds them, one connection. Returns seconds.

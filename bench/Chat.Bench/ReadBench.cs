@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Chat.Bench;
 
 /// <summary>
-/// Measurements 5 and 7 (reads): history pages in a chat of 1,000,000 messages, first pages over 1, 100 and
-/// 10,000 chats. wrk at 16 connections: enough to load the machine,
+/// Measurements 5 and 7 (reads): history pages in a chat of 1,000,000 messages, a first page with reactions on every
+/// message against one without, first pages over 1, 100 and 10,000 chats. wrk at 16 connections: enough to load the machine,
 /// few enough that the latency is mostly service time rather than queueing.
 /// </summary>
 public static class ReadBench
@@ -33,6 +33,15 @@ public static class ReadBench
         var cost = deep.P50Us / first.P50Us;
         bench.Report.Add(new Row("5", "deep page ÷ first page (p50): keyset, so a deep page costs the same", Report.Ratio(cost),
             Target: Report.Check(cost < 1.5, "≈ 1"), Load: deep.Load));
+
+        Bench.Step("History first pages with reactions on every message, and without ...");
+        var plain = await Wrk.SeriesAsync(s.Runs, () => Get($"/applications/{fx.PlainPageToken}/chats", 1, "none"));
+        var reacted = await Wrk.SeriesAsync(s.Runs, () => Get($"/applications/{fx.ReactedPageToken}/chats", 1, "none"));
+        bench.Report.Add("5", $"history first page of a chat of {s.MessagesPerChat} messages, no reactions", plain);
+        bench.Report.Add("5", $"the same with 2 reactions by 3 users on every message (counts and own reactions in every item)", reacted);
+        var reactionsCost = reacted.PerSecond / plain.PerSecond;
+        bench.Report.Add(new Row("5", "first page with reactions ÷ without (requests/s): one grouped read per page, not one per message",
+            Report.Ratio(reactionsCost), Target: Report.Check(reactionsCost >= 0.8, "≥ 0.8"), Load: reacted.Load));
 
         var many = $"/applications/{fx.ManyToken}/chats";
         foreach (var chats in new[] { 1, 100, s.ManyChats })

@@ -20,13 +20,13 @@ public static class FeedVerdict
         var rows = all.Where(r => r.Type != "void").ToList();
 
         // Every acknowledged write, exactly once, found by what it changed (bodies are unique in a run).
-        var expected = records.Where(r => r.Ok && r.Op is "chat" or "message" or "edit").ToList();
+        var expected = records.Where(r => r.Ok && r.Op is "chat" or "message" or "edit" or "delete").ToList();
         var index = rows.ToLookup(r => (r.App, r.Type, r.Chat, r.Type == "chat.created" ? null : r.Number, r.Type == "chat.created" ? null : r.Body));
         var found = expected.Select(r => (Request: r, Rows: index[Key(r)].ToList())).ToList();
         var missing = found.Where(f => f.Rows.Count == 0).Select(f => f.Request).ToList();
         var twice = found.Count(f => f.Rows.Count > 1);
         // One client edits its own message one request at a time: their positions must follow that order.
-        var outOfOrder = found.Where(f => f.Rows.Count == 1 && f.Request.Op is "message" or "edit")
+        var outOfOrder = found.Where(f => f.Rows.Count == 1 && f.Request.Op is "message" or "edit" or "delete")
             .GroupBy(f => (f.Request.App, f.Request.Chat, f.Request.Number))
             .Count(g => !IsAscending(g.OrderBy(f => f.Request.I).Select(f => f.Rows[0].Seq)));
         var changesOk = missing.Count == 0 && twice == 0 && outOfOrder == 0;
@@ -84,11 +84,16 @@ public static class FeedVerdict
     {
         "chat" => (r.App, "chat.created", r.Chat, null, null),
         "message" => (r.App, "message.created", r.Chat, r.Number, r.Body),
+        "delete" => (r.App, "message.deleted", r.Chat, r.Number, null),
         _ => (r.App, "message.updated", r.Chat, r.Number, r.Body),
     };
 
-    private static (string, string, int, int?, string?) Key(Row r) =>
-        r.Type == "chat.created" ? (r.App, r.Type, r.Chat, null, null) : (r.App, r.Type, r.Chat, r.Number, r.Body);
+    private static (string, string, int, int?, string?) Key(Row r) => r.Type switch
+    {
+        "chat.created" => (r.App, r.Type, r.Chat, null, null),
+        "message.deleted" => (r.App, r.Type, r.Chat, r.Number, null),
+        _ => (r.App, r.Type, r.Chat, r.Number, r.Body),
+    };
 
     private static bool IsAscending(IEnumerable<long> seqs) => seqs.Zip(seqs.Skip(1)).All(p => p.First < p.Second);
 

@@ -8,9 +8,9 @@ namespace Chat.Chaos;
 
 /// <summary>
 /// Steady load through nginx: a few applications, each with a few chats, and <c>concurrency</c> clients that
-/// together send about <c>rate</c> requests per second — mostly new messages, some new chats, edits of their
-/// own messages, and reads right after a write. Every request is one line of requests.jsonl. Deterministic
-/// for a seed, except for what the faults do to the answers.
+/// together send about <c>rate</c> requests per second — mostly new messages from the chats' members, some new
+/// chats, edits and deletions of their own messages, read receipts, and reads right after a write. Every request is
+/// one line of requests.jsonl. Deterministic for a seed, except for what the faults do to the answers.
 /// </summary>
 public static class Load
 {
@@ -63,6 +63,9 @@ public static class Load
 
     private sealed class Run(HttpClient http, RecordLog log, int seed)
     {
+        /// <summary>Every chat's members, and the only senders: their unread counts are checked after the run.</summary>
+        public static readonly string[] Members = ["alice", "bob", "carol"];
+
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public List<string> Apps { get; } = [];
         private readonly ConcurrentDictionary<string, ConcurrentBag<int>> _chats = new();
@@ -122,7 +125,7 @@ public static class Load
 
         public async Task<(bool, string)> CreateChatAsync(string token)
         {
-            var answer = await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new { name = $"chat {Interlocked.Increment(ref _sequence)}" });
+            var answer = await SendAsync(HttpMethod.Post, $"/applications/{token}/chats", new { name = $"chat {Interlocked.Increment(ref _sequence)}", members = Members });
             int? number = answer.Ok ? answer.Json.GetProperty("number").GetInt32() : null;
             Write(answer, "chat", token, number ?? 0, null, null);
             if (number is { } n) _chats[token].Add(n);
@@ -147,7 +150,23 @@ public static class Load
                 {
                     await CreateChatAsync(app);
                 }
+                else if (roll < 6 && mine.Count > 0)
+                {
+                    // Whether it answers or not, the message may be gone: it is not edited or deleted again.
+                    var index = random.Next(mine.Count);
+                    var (token, chat, number, _) = mine[index];
+                    mine.RemoveAt(index);
+                    Write(await SendAsync(HttpMethod.Delete, $"/applications/{token}/chats/{chat}/messages/{number}", null), "delete", token, chat, number, null);
+                }
                 else if (roll < 10 && mine.Count > 0)
+                {
+                    // A member reads a chat up to a message this client sent there (never past the chat's last number).
+                    var (token, chat, number, _) = mine[random.Next(mine.Count)];
+                    var answer = await SendAsync(HttpMethod.Post, $"/applications/{token}/chats/{chat}/receipts",
+                        new { user = Members[random.Next(Members.Length)], read_up_to = number });
+                    Write(answer, "receipt", token, chat, number, null);
+                }
+                else if (roll < 16 && mine.Count > 0)
                 {
                     var index = random.Next(mine.Count);
                     var (token, chat, number, body) = mine[index];
@@ -161,7 +180,7 @@ public static class Load
                     var chats = _chats[app].ToArray();
                     var chat = chats[random.Next(chats.Length)];
                     var body = $"s{seed}-c{client}-{n}";
-                    var answer = await SendAsync(HttpMethod.Post, $"/applications/{app}/chats/{chat}/messages", new { body });
+                    var answer = await SendAsync(HttpMethod.Post, $"/applications/{app}/chats/{chat}/messages", new { body, sender = Members[random.Next(Members.Length)] });
                     int? number = answer.Ok ? answer.Json.GetProperty("number").GetInt32() : null;
                     Write(answer, "message", app, chat, number, body);
                     if (number is not { } created) continue;

@@ -4,7 +4,7 @@ using Chat.Chaos;
 //   Chat.Chaos run    --base URL --seed N --duration S [--rate R] [--concurrency C] [--apps A] [--chats K] [--gap-timeout S] --out DIR
 //                     (writes DIR/started when the load begins; runs S seconds, and on until DIR/stop exists, at most 5 min more;
 //                     the feed followers then read on until nothing moved for longer than the API's Feed__GapTimeout)
-//   Chat.Chaos verify --out DIR --mysql CS --rabbitmq URI [--faults FILE] [--drain S] [--redeliveries N] [--hooks-wait S]
+//   Chat.Chaos verify --out DIR --api URL --mysql CS --rabbitmq URI [--faults FILE] [--drain S] [--redeliveries N] [--hooks-wait S]
 //   Chat.Chaos hooks  --out DIR [--port P] [--down-at S] [--down-for S]   (the webhook receiver; runs until killed)
 var options = Options.Parse(args[1..]);
 return args.FirstOrDefault() switch

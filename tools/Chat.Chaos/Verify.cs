@@ -126,6 +126,7 @@ public static class Verify
         }
 
         var feedOk = await FeedVerdict.ReportAsync(table, records, Path.Combine(outDir, "feed.jsonl"), options.Text("mysql"), db.AppIds);
+        var unreadOk = await UnreadVerdict.ReportAsync(table, options.Text("api"), options.Text("mysql"), db.AppIds);
         var availableOk = FaultWindows.Report(table, records, FaultWindows.Read(Path.Combine(outDir, "faults.log")));
 
         // Webhooks (promise 17): every durable change delivered at least once, signed, though the receiver was down a while.
@@ -138,7 +139,7 @@ public static class Verify
             table.Add("  signatures verified (StandardWebhooks)", $"{h.Requests - h.Unverified} of {h.Requests}", "", Judge(h.Unverified == 0));
         }
 
-        var pass = feedOk && availableOk && hooksOk && bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
+        var pass = feedOk && unreadOk && availableOk && hooksOk && bugs.Count == 0 && lostChats == 0 && reusedChats == 0 && lost.Count == 0 && reused == 0 && duplicates == 0
                    && unexplained == 0 && deadUnexplained == 0 && drained == "yes" && unexplainedNotFound.Count == 0 && givenUp == 0;
         var text = table.Render() + $"\nRESULT: {(pass ? "PASS" : "FAIL")}\n";
         Console.Write(text);
