@@ -4,6 +4,7 @@ using Chat.Api.Chats;
 using Chat.Api.Feed;
 using Chat.Api.Health;
 using Chat.Api.RateLimiting;
+using Chat.Api.Reference;
 using Chat.Api.Members;
 using Chat.Api.Messages;
 using Chat.Api.Realtime;
@@ -30,6 +31,7 @@ builder.AddMessages();
 builder.AddMessageSearch();
 builder.AddMembers();
 builder.AddRealtime();
+builder.AddApiReference();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -45,6 +47,7 @@ app.MapEvents();
 app.MapWebhooks();
 app.MapRealtime();
 app.MapAdminJobs();
+app.MapApiReference();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>
