@@ -1,6 +1,7 @@
 using Chat.Api.Admin;
 using Chat.Api.Applications;
 using Chat.Api.Chats;
+using Chat.Api.Compatibility;
 using Chat.Api.Feed;
 using Chat.Api.Health;
 using Chat.Api.RateLimiting;
@@ -36,6 +37,7 @@ builder.AddApiReference();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRailsClients();
 app.UseRateLimits();
 app.MapHealth();
 app.MapApplications();
