@@ -18,6 +18,7 @@ using Chat.Domain.Counts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddChatDomain();
+builder.AddApiTelemetry();
 builder.AddCountsClient();
 builder.AddJsonConventions();
 builder.AddProblemHandling();
