@@ -48,7 +48,8 @@ public static class TelemetrySetup
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(ChatTelemetry.Name);
+                // The MySQL driver and the Elasticsearch transport have their own sources; Redis needs the instrumentation.
+                tracing.AddSource(ChatTelemetry.Name, "MySqlConnector", "Elastic.Transport").AddRedisInstrumentation();
                 traces?.Invoke(tracing);
             })
             .WithMetrics(meters =>

@@ -26,6 +26,8 @@ public sealed class MetricsTests
         var workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_persist_lag_seconds", "chat_worker_batch_size");
         Assert.That(workerSeries, Does.Contain("chat_persist_lag_seconds_bucket"), "accept-to-persist lag histogram");
         Assert.That(workerSeries, Does.Contain("chat_worker_batch_size"), "batch sizes");
+        workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_queue_depth");
+        Assert.That(workerSeries, Does.Contain("queue=\"chat.commands\""), "queue depths");
     }
 
     /// <summary>Metrics are collected on scrape; the worker records after its batch commits, so poll a little.</summary>

@@ -15,7 +15,7 @@ public sealed class TracingTests
         var finished = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is "Chat" or "Microsoft.AspNetCore",
+            ShouldListenTo = source => source.Name is "Chat" or "Microsoft.AspNetCore" or "MySqlConnector",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = finished.Enqueue,
         };
@@ -46,6 +46,10 @@ public sealed class TracingTests
             string.Join(", ", spans.Select(s => $"{s.Source.Name}/{s.OperationName}")));
         // Its parent is the publish span: the context came through the message headers, not through the process.
         Assert.That(persisted!.ParentSpanId, Is.EqualTo(publish!.SpanId));
-        Assert.That(publish.ParentSpanId, Is.EqualTo(request!.SpanId).Or.Not.EqualTo(default(ActivitySpanId)));
+        Assert.That(publish.ParentSpanId, Is.Not.EqualTo(default(ActivitySpanId)), "the publish happens inside the request");
+
+        // The batch that committed it links to its trace, and its MySQL statements are spans under the batch.
+        var batch = finished.Single(a => a.OperationName == "persist batch" && a.Links.Any(l => l.Context.TraceId == trace));
+        Assert.That(finished.Any(a => a.Source.Name == "MySqlConnector" && a.TraceId == batch.TraceId), "MySQL spans under the batch");
     }
 }
