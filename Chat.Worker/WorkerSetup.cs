@@ -14,7 +14,7 @@ public static class WorkerSetup
     public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
     {
         builder.AddChatTelemetry();
-        builder.Services.AddHostedService<Chat.Worker.Telemetry.QueueDepths>();
+        builder.Services.AddHostedService<Chat.Worker.Telemetry.Backlogs>();
         builder.Services.AddSettings<WorkerOptions>(WorkerOptions.Section);
         builder.Services.AddSingleton<BatchWriter>();
         builder.Services.AddSingleton<Purger>();

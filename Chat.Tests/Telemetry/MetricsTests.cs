@@ -8,7 +8,7 @@ namespace Chat.Tests.Telemetry;
 public sealed class MetricsTests
 {
     [Test]
-    public async Task ScrapeEndpointsExposeRequestLagBatchAndCacheSeries()
+    public async Task ScrapeEndpointsExposeRequestLagBatchCacheQueueAndOutboxSeries()
     {
         var (apiPort, workerPort) = (FreePort(), FreePort());
         await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?> { ["Telemetry:PrometheusPort"] = $"{workerPort}" });
@@ -26,7 +26,7 @@ public sealed class MetricsTests
         var workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_persist_lag_seconds", "chat_worker_batch_size");
         Assert.That(workerSeries, Does.Contain("chat_persist_lag_seconds_bucket"), "accept-to-persist lag histogram");
         Assert.That(workerSeries, Does.Contain("chat_worker_batch_size"), "batch sizes");
-        workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_queue_depth");
+        workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_queue_depth", "chat_outbox_size");
         Assert.That(workerSeries, Does.Contain("queue=\"chat.commands\""), "queue depths");
     }
 
