@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -34,14 +33,15 @@ public static class TelemetrySetup
     /// <summary>
     /// Traces and metrics of the project's own source and meters plus what <paramref name="instrument"/> adds (the API's
     /// HTTP server); exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, scraped by Prometheus on
-    /// <see cref="TelemetryOptions.PrometheusPort"/>. Log lines carry the trace and span ids as a scope.
+    /// <see cref="TelemetryOptions.PrometheusPort"/>.
     /// </summary>
     public static IHostApplicationBuilder AddChatTelemetry(this IHostApplicationBuilder builder,
         Action<TracerProviderBuilder>? traces = null, Action<MeterProviderBuilder>? metrics = null)
     {
         builder.Services.AddSettings<TelemetryOptions>(TelemetryOptions.Section);
         var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // Log lines carry TraceId and SpanId as a scope through the host's default ActivityTrackingOptions (LogsTests
+        // guards it); the console formatter prints scopes because appsettings.json turns IncludeScopes on.
         if (!options.Enabled) return builder;
 
         var otel = builder.Services.AddOpenTelemetry()
