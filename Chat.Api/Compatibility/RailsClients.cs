@@ -31,7 +31,17 @@ public static partial class RailsClients
         {
             if (http.Request.HasFormContentType && !HttpMethods.IsGet(http.Request.Method))
             {
-                http.Items[typeof(IFormCollection)] = await http.Request.ReadFormAsync(http.RequestAborted);
+                try
+                {
+                    http.Items[typeof(IFormCollection)] = await http.Request.ReadFormAsync(http.RequestAborted);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException && !http.RequestAborted.IsCancellationRequested)
+                {
+                    // A multipart body without its boundary, a key past the form limits: the client's mistake, said as such.
+                    await TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                        detail: $"The form body cannot be read: {e.Message}").ExecuteAsync(http);
+                    return;
+                }
                 http.Request.ContentType = "application/json";
                 // WebApplication has already routed once, before any of our middleware, and its 415 endpoint refused the
                 // form: forget that match, so the routing below matches again on the JSON content type.
@@ -102,8 +112,9 @@ public static partial class RailsClients
                 ? (JsonObject)inner.DeepClone()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // (InvalidOperationException: a name that is no valid UTF-16 once unescaped, such as a lone "\ud800".)
             // Not ours to judge: the binder reads the body again and answers 400 with where the JSON breaks.
             return null;
         }

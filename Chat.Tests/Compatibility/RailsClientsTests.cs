@@ -45,6 +45,30 @@ public sealed class RailsClientsTests : OneApiHost
     }
 
     [Test]
+    public async Task AFormOrNameThatCannotBeReadIsA400Problem()
+    {
+        var token = await Api.CreateApplicationAsync();
+        var chat = await Client.CreateChatAsync(token, new { });
+        var url = $"/applications/{token}/chats/{chat}/messages";
+        // A multipart content type whose body has no such boundary, and a form key past the framework's form limits.
+        var noBoundary = new StringContent("""{"body":"hi"}""", Encoding.UTF8);
+        noBoundary.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+        var longKey = new StringContent(new string('k', 5000) + "=v", Encoding.UTF8, "application/x-www-form-urlencoded");
+
+        // And a JSON property name that is no valid UTF-16 once unescaped (the wrapper check reads the first name).
+        var loneSurrogate = new StringContent("{\"\\ud800\":1}", Encoding.UTF8, "application/json");
+
+        foreach (var content in new HttpContent[] { noBoundary, longKey })
+        {
+            using var response = await Client.PostAsync(url, content);
+            var problem = await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+            Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("The form body cannot be read"));
+        }
+        using (var response = await Client.PostAsync(url, loneSurrogate))
+            await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Test]
     public async Task RailsWrappedJsonIsUnwrapped()
     {
         var token = await (await Client.PostAsJsonAsync("/applications", new { application = new { name = "wrapped" } }))
