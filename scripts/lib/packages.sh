@@ -10,3 +10,9 @@ ensure_packages() {
   # policy-rc.d may forbid starting services during install; the scripts start what they need themselves.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
+
+# ensure_build_tools: what building the solution needs beyond the .NET SDK: npm, which Chat.Api's build runs to vendor
+# the demo page's SignalR client (Chat.Api.csproj, VendorSignalR). A node from elsewhere (nodesource) is kept.
+ensure_build_tools() {
+  command -v npm >/dev/null 2>&1 || ensure_packages npm
+}
