@@ -92,6 +92,25 @@ public sealed class DemoPageTests : PlaywrightTest
 
         await Expect(bob.Locator("#messages li[data-number='1'] .sender")).ToHaveTextAsync("alice");
         await Expect(alice.Locator("#messages li[data-number='1'] .body")).ToHaveTextAsync(text);
+
+        await Send(bob, "hi alice, reading you live");
+        await Expect(alice.Locator("#messages .body")).ToHaveTextAsync([text, "hi alice, reading you live"]);
+        await Expect(bob.Locator("#messages li[data-number='2'] .tick")).ToHaveAttributeAsync("data-status", "read");
+        await bob.Locator("#composer input").PressSequentiallyAsync("and");
+        await Expect(alice.Locator("#typing")).ToHaveTextAsync("bob is typing…");
+        await Expect(alice.Locator("#members li[data-user='bob']")).ToHaveAttributeAsync("data-online", "true");
+        if (Environment.GetEnvironmentVariable("DEMO_SCREENSHOT") is { Length: > 0 } file) await SideBySideAsync(file, alice, bob);
+    }
+
+    /// <summary>The README's picture (<c>DEMO_SCREENSHOT=docs/images/demo.png scripts/test --filter …Browser</c>): both windows side by side.</summary>
+    private async Task SideBySideAsync(string file, params IPage[] windows)
+    {
+        var shots = new List<string>();
+        foreach (var window in windows) shots.Add(Convert.ToBase64String(await window.ScreenshotAsync()));
+        var page = await (await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1820, Height = 580 } })).NewPageAsync();
+        await page.SetContentAsync("<body style='margin:0;background:#888;display:flex;gap:20px;padding:0'>" +
+            string.Concat(shots.Select(s => $"<img src='data:image/png;base64,{s}'>")) + "</body>");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Repository.Root, file), FullPage = true });
     }
 
     [Test]

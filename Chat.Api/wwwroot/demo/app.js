@@ -109,6 +109,7 @@ function applyFeedChange(change) {
 
 function messageChanged(chat, message, live) {
   if (chat === open) {
+    if (live) seenOnline(message.sender);
     messages.set(message.number, message);
     renderMessages();
     markRead();
@@ -133,6 +134,7 @@ function receiptChanged(chat, user, cursors) {
 
 function showTyping({ chat, user }) {
   if (chat !== open || user === me) return;
+  seenOnline(user);
   $('#typing').textContent = `${user} is typing…`;
   clearTimeout(typingTimer);
   typingTimer = setTimeout(() => ($('#typing').textContent = ''), 3000);
@@ -172,6 +174,14 @@ async function refreshPresence() {
   renderMembers();
 }
 setInterval(() => open && refreshPresence(), 10_000);
+
+/** Presence has no event: between reads of it, someone who types or sends right now is online. */
+function seenOnline(user) {
+  const member = members.get(user);
+  if (!member || member.online || user === me) return;
+  member.online = true;
+  renderMembers();
+}
 
 $('#composer').addEventListener('submit', async (event) => {
   event.preventDefault();
