@@ -1,9 +1,12 @@
 using Chat.Api.Admin;
 using Chat.Api.Applications;
 using Chat.Api.Chats;
+using Chat.Api.Compatibility;
+using Chat.Api.Demo;
 using Chat.Api.Feed;
 using Chat.Api.Health;
 using Chat.Api.RateLimiting;
+using Chat.Api.Reference;
 using Chat.Api.Members;
 using Chat.Api.Messages;
 using Chat.Api.Realtime;
@@ -16,6 +19,7 @@ using Chat.Domain.Counts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddChatDomain();
+builder.AddApiTelemetry();
 builder.AddCountsClient();
 builder.AddJsonConventions();
 builder.AddProblemHandling();
@@ -30,10 +34,13 @@ builder.AddMessages();
 builder.AddMessageSearch();
 builder.AddMembers();
 builder.AddRealtime();
+builder.AddApiReference();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDemoPage();
+app.UseRailsClients();
 app.UseRateLimits();
 app.MapHealth();
 app.MapApplications();
@@ -46,6 +53,7 @@ app.MapEvents();
 app.MapWebhooks();
 app.MapRealtime();
 app.MapAdminJobs();
+app.MapApiReference();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

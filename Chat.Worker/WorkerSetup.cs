@@ -1,3 +1,4 @@
+using Chat.Domain.Telemetry;
 using Chat.Domain;
 using Chat.Worker.Jobs;
 using Chat.Worker.Outbox;
@@ -12,6 +13,8 @@ public static class WorkerSetup
     /// <summary>The worker's consumers and jobs.</summary>
     public static IHostApplicationBuilder AddWorker(this IHostApplicationBuilder builder)
     {
+        builder.AddChatTelemetry();
+        builder.Services.AddHostedService<Chat.Worker.Telemetry.Backlogs>();
         builder.Services.AddSettings<WorkerOptions>(WorkerOptions.Section);
         builder.Services.AddSingleton<BatchWriter>();
         builder.Services.AddSingleton<Purger>();

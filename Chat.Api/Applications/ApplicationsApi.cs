@@ -34,14 +34,14 @@ public static class ApplicationsApi
                 (context.HttpContext.RequestServices.GetRequiredService<IOptions<ApplicationsOptions>>().Value.RequireAdminKey
                     ? AdminKey.Refusal(context.HttpContext) : null) ?? await next(context))
             .WithName("CreateApplication").WithSummary("Create an application: its token, and its secret (shown only here)");
-        applications.MapGet("/", List).RequireAdminKey().WithName("ListApplications")
+        applications.MapGet("/", List).RequireAdminKey().Produces<Page<ListedApplication>>().WithName("ListApplications")
             .WithSummary("List applications (admin key): no secrets, and only the start of each token");
 
         var application = app.MapApplicationGroup().WithTags("Applications").ForManagers();
         application.MapGet("/", Get).WithName("GetApplication");
-        application.MapPatch("/", Update).WithName("UpdateApplication")
+        application.MapPatch("/", Update).Produces<ApplicationResponse>().WithName("UpdateApplication")
             .WithSummary("Rename; auth_mode and revoke_user_tokens_issued_before need the application secret");
-        application.MapPut("/", Update).WithName("ReplaceApplication");
+        application.MapPut("/", Update).Produces<ApplicationResponse>().WithName("ReplaceApplication");
         application.MapDelete("/", Delete).WithName("DeleteApplication")
             .WithSummary("Delete an application; its chats, messages and search documents are purged by the worker");
 

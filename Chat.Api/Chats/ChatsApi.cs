@@ -22,7 +22,7 @@ public static class ChatsApi
     {
         var chats = app.MapApplicationGroup("/chats").WithTags("Chats");
         chats.MapPost("/", Create).WithName("CreateChat").WithSummary("Create a chat; its number comes back");
-        chats.MapGet("/", List).WithName("ListChats").WithSummary("Chats in ascending number order");
+        chats.MapGet("/", List).Produces<Page<ChatResponse>>().WithName("ListChats").WithSummary("Chats in ascending number order");
 
         var chat = app.MapChatGroup().WithTags("Chats");
         chat.MapGet("/", Get).WithName("GetChat");

@@ -11,7 +11,7 @@ public static class EventsApi
 {
     public static void MapEvents(this IEndpointRouteBuilder app) =>
         app.MapApplicationGroup("/events").WithTags("Feed")
-            .MapGet("/", List).WithName("ListEvents")
+            .MapGet("/", List).Produces<FeedPageResponse>().ProducesProblem(StatusCodes.Status410Gone).WithName("ListEvents")
             .WithSummary("Every change after a position, in order; follow next; 410 when the position is older than the retention");
 
     private static async Task<IResult> List(RequestContext request, long? after, int? limit, FeedReader feed, CancellationToken ct)

@@ -27,13 +27,13 @@ public static class MembersApi
     public static void MapMembers(this IEndpointRouteBuilder app)
     {
         var members = app.MapChatGroup("/members").WithTags("Members");
-        members.MapGet("/", List).WithName("ListMembers").WithSummary("Members with their cursors, ordered by user id");
+        members.MapGet("/", List).Produces<Page<MemberResponse>>().WithName("ListMembers").WithSummary("Members with their cursors, ordered by user id");
         members.MapPost("/", Add).ForChatMembers().WithName("AddMembers").WithSummary("Add users to a chat; members already in it stay as they are");
         members.MapGet("/{user}", Get).WithName("GetMember");
         members.MapDelete("/{user}", Remove).ForUserInPath().WithName("RemoveMember");
 
         app.MapApplicationGroup("/users/{user}/chats").WithTags("Members")
-            .MapGet("/", ChatsOfUser).ForUserInPath().WithName("ListChatsOfUser")
+            .MapGet("/", ChatsOfUser).ForUserInPath().Produces<Page<UserChatResponse>>().WithName("ListChatsOfUser")
             .WithSummary("The chats a user is a member of, ascending by number, with the user's cursors");
         app.MapApplicationGroup("/users/{user}/unread").WithTags("Members")
             .MapGet("/", UnreadOfUser).ForUserInPath().WithName("GetUnreadOfUser")

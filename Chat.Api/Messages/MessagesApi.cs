@@ -24,8 +24,9 @@ public static class MessagesApi
     public static void MapMessages(this IEndpointRouteBuilder app)
     {
         var messages = app.MapChatGroup("/messages").WithTags("Messages");
-        messages.MapPost("/", Create).WithName("CreateMessage").WithSummary("Send a message; its number comes back");
-        messages.MapGet("/", List).WithName("ListMessages")
+        messages.MapPost("/", Create).Produces<MessageResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict).WithName("CreateMessage").WithSummary("Send a message; its number comes back");
+        messages.MapGet("/", List).Produces<Page<MessageResponse>>().WithName("ListMessages")
             .WithSummary("History: newest first (before=), or oldest first with after=; from/to bound created_at");
         messages.MapGet("/{number:int}", Get).WithName("GetMessage");
         messages.MapPatch("/{number:int}", Edit).WithName("UpdateMessage");

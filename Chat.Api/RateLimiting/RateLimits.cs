@@ -73,6 +73,30 @@ public static class RateLimits
     {
         app.UseForwardedHeaders();
         app.UseRateLimiter();
+        app.Use((http, next) =>
+        {
+            AnnounceQuota(http, rejected: false);
+            return next(http);
+        });
+    }
+
+    /// <summary>
+    /// <c>RateLimit-Limit/Remaining/Reset</c> (IETF draft "RateLimit header fields for HTTP") on answers scoped by a token,
+    /// so a client can slow down before a 429: the bucket's size, the permits left after this request, and the seconds
+    /// until the bucket is full again.
+    /// </summary>
+    private static void AnnounceQuota(HttpContext http, bool rejected)
+    {
+        if (http.GetRouteValue("token") is not string) return;
+        var limiter = http.RequestServices.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter;
+        if (limiter?.GetStatistics(http) is not { } statistics) return;
+        var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var remaining = rejected ? 0 : Math.Max(0, statistics.CurrentAvailablePermits);
+        var reset = (int)Math.Ceiling((double)(options.Burst - remaining) / options.PermitsPerSecond);
+        var headers = http.Response.Headers;
+        headers["RateLimit-Limit"] = options.Burst.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Remaining"] = remaining.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Reset"] = Math.Max(0, reset).ToString(CultureInfo.InvariantCulture);
     }
 
     private static RateLimitPartition<string> PartitionByClientAddress(HttpContext http)
@@ -119,6 +143,7 @@ public static class RateLimits
         var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        AnnounceQuota(http, rejected: true);
         await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
             detail: http.GetRouteValue("token") is null
                 ? $"Too many requests from this address; retry in {seconds} s."

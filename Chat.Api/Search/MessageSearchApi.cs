@@ -23,7 +23,7 @@ public static class MessageSearchApi
 
     public static void MapMessageSearch(this IEndpointRouteBuilder app) =>
         app.MapChatGroup("/messages/search").WithTags("Messages")
-            .MapGet("/", Search).WithName("SearchMessages")
+            .MapGet("/", Search).Produces<Page<SearchHitResponse>>().WithName("SearchMessages")
             .WithSummary("Messages whose body contains q (any case, every character literal), newest first; next pages with before=");
 
     private static async Task<IResult> Search(RequestContext request, [AsParameters] SearchQuery query, [AsParameters] SearchServices services,

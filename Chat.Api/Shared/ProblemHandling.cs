@@ -70,7 +70,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
         {
             BadHttpRequestException { InnerException: JsonException json } =>
                 (StatusCodes.Status400BadRequest, "Malformed JSON", JsonDetail(json)),
-            BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, ReasonOf(bad.StatusCode), FrameworkMessages.ForClient(bad.Message)),
             ContendedWriteException contended => (StatusCodes.Status409Conflict, "Changed concurrently", contended.Message),
             _ when Failures.CausedBy<BrokerUnavailableException>(exception) => Unavailable("message broker"),
             _ when Failures.CausedBy<RedisException>(exception) => Unavailable("cache"),

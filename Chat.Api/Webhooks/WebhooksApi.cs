@@ -21,9 +21,10 @@ public static class WebhooksApi
         webhooks.MapGet("/", List).WithName("ListWebhooks");
         webhooks.MapGet("/{id}", Get).WithName("GetWebhook");
         webhooks.MapDelete("/{id}", Delete).WithName("DeleteWebhook");
-        webhooks.MapGet("/{id}/deliveries", Deliveries).WithName("ListWebhookDeliveries")
+        webhooks.MapGet("/{id}/deliveries", Deliveries).Produces<DeliveryPageResponse>().WithName("ListWebhookDeliveries")
             .WithSummary("Attempts, last status and next attempt of each event, by position; ?status=delivered|retrying|failed");
-        webhooks.MapPost("/{id}/replay", Replay).WithName("ReplayWebhook")
+        webhooks.MapPost("/{id}/replay", Replay).Produces<ReplayResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status409Conflict).WithName("ReplayWebhook")
             .WithSummary("Deliver again every persisted event after a position (at least once, like any delivery)");
     }
 

@@ -1,5 +1,7 @@
 using Chat.Contracts;
+using System.Diagnostics;
 using Chat.Domain.Resilience;
+using Chat.Domain.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly;
 using RabbitMQ.Client;
@@ -37,6 +39,8 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
     public async Task PublishAsync(string exchange, ReadOnlyMemory<byte> body, string? messageId, IDictionary<string, object?>? headers,
         CancellationToken ct)
     {
+        // A producer span whose context travels in the headers: the worker's span for this command continues the trace.
+        using var span = ChatTelemetry.Source.StartActivity($"publish {exchange}", ActivityKind.Producer);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.ConfirmTimeout);
         try
@@ -47,7 +51,7 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
                 Persistent = true,
                 MessageId = messageId,
                 ContentType = "application/json",
-                Headers = headers,
+                Headers = ChatTelemetry.WithTraceContext(AcceptedNow(headers)),
             };
             // With confirmation tracking on, this completes when the broker acks and throws when it nacks. Mandatory,
             // because the broker acks a message no queue took (nothing bound): that must be a failure, not a 201.
@@ -61,6 +65,14 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
         {
             throw new BrokerUnavailableException("The message broker is unavailable.", e);
         }
+    }
+
+    /// <summary>When the write was accepted (its publish), for the worker's accept-to-persist lag; headers that carry one keep it.</summary>
+    private static IDictionary<string, object?> AcceptedNow(IDictionary<string, object?>? headers)
+    {
+        var copy = headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(headers);
+        copy.TryAdd(ChatTelemetry.AcceptedAtHeader, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return copy;
     }
 
     private static bool IsBrokerFailure(Exception e) => e is BrokerUnreachableException or AlreadyClosedException or PublishException

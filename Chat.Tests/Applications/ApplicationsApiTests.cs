@@ -75,7 +75,7 @@ public sealed class ApplicationsApiTests : OneApiHost
 
     [Test]
     public async Task WrongContentTypeIs415() =>
-        await (await Client.SendRawAsync(HttpMethod.Post, "/applications", "name=x", "application/x-www-form-urlencoded"))
+        await (await Client.SendRawAsync(HttpMethod.Post, "/applications", "name=x", "text/plain"))
             .ShouldBeProblemAsync(HttpStatusCode.UnsupportedMediaType);
 
     [TestCase("{}", TestName = "MissingNameIs422")]

@@ -22,7 +22,12 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?>? settings = 
     {
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(ManyHosts.Tolerate);
-        if (settings is not null) builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+        if (settings is null) return;
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+        // Also as host settings, which Program's builder sees while it runs: what is read there (the telemetry set-up)
+        // is decided before the app configuration above applies.
+        foreach (var (key, value) in settings)
+            if (value is not null) builder.UseSetting(key, value);
     }
 
     /// <summary>Creates an application and returns its token: each test works in its own application.</summary>

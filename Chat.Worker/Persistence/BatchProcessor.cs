@@ -4,6 +4,7 @@ using Chat.Domain.Counts;
 using Chat.Domain.Messaging;
 using Chat.Domain.Pipeline;
 using Chat.Domain.Resilience;
+using Chat.Domain.Telemetry;
 using Chat.Worker.Search;
 using Chat.Worker.Webhooks;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,41 @@ public sealed partial class BatchProcessor
             (attempt, delay, e) => LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message));
     }
 
+    /// <summary>
+    /// One span for the batch, linked to each command's publisher, and one per command in that command's own trace, so
+    /// one message's trace runs from the API's request through the publish to this commit (docs/decisions/0018).
+    /// </summary>
     public async Task ProcessAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var traced = batch.Where(d => d.Parent != default).ToList();
+        using var batchSpan = ChatTelemetry.Source.StartActivity("persist batch", ActivityKind.Consumer, parentContext: default,
+            tags: [new("chat.batch.size", batch.Count)], links: traced.Select(d => new ActivityLink(d.Parent)));
+        var commandSpans = traced.Select(d => ChatTelemetry.Source.StartActivity("persist command", ActivityKind.Consumer, d.Parent))
+            .OfType<Activity>().ToList();
+        // Starting a span makes it current: the batch's own work (MySQL, Redis, publishes) belongs to the batch span.
+        Activity.Current = batchSpan;
+        try
+        {
+            await ProcessBatchAsync(batch, ct);
+            ChatTelemetry.BatchSize.Record(batch.Count);
+            var now = DateTimeOffset.UtcNow;
+            foreach (var delivery in batch)
+                if (delivery.AcceptedAt is { } accepted)
+                    ChatTelemetry.PersistLag.Record(Math.Max(0, (now - accepted).TotalSeconds));
+        }
+        catch (Exception e)
+        {
+            foreach (var span in commandSpans) span.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            foreach (var span in commandSpans) span.Stop();
+            Activity.Current = batchSpan;
+        }
+    }
+
+    private async Task ProcessBatchAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         foreach (var malformed in batch.Where(d => d.Command is null))

@@ -1,6 +1,7 @@
 using Chat.Contracts;
 using Chat.Domain;
 using Chat.Domain.Messaging;
+using Chat.Domain.Telemetry;
 using Chat.Worker.Queueing;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -22,7 +23,11 @@ public sealed class CommandConsumer(
         Topology.DeclareAsync(channel, messaging.Value.DeliveryLimit, ct);
 
     protected override Delivery Read(BasicDeliverEventArgs delivery) =>
-        new(delivery.DeliveryTag, delivery.Body.ToArray(), delivery.Redelivered, WaitsOf(delivery));
+        new(delivery.DeliveryTag, delivery.Body.ToArray(), delivery.Redelivered, WaitsOf(delivery))
+        {
+            Parent = ChatTelemetry.TraceContextOf(delivery.BasicProperties.Headers),
+            AcceptedAt = ChatTelemetry.AcceptedAtOf(delivery.BasicProperties.Headers),
+        };
 
     protected override Task HandleAsync(IReadOnlyList<Delivery> batch, CancellationToken ct) => processor.ProcessAsync(batch, ct);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Contracts;
 using Chat.Worker.Queueing;
 
@@ -13,6 +14,12 @@ public sealed record Delivery(ulong Tag, byte[] Body, bool Redelivered, int Wait
 
     /// <summary>Why the body is not an applicable command: the dead-letter reason.</summary>
     public string? Problem => _parsed.Problem;
+
+    /// <summary>The span that published it (the API request's trace), from the W3C trace context in its headers.</summary>
+    public ActivityContext Parent { get; init; }
+
+    /// <summary>When the API accepted it (first publish), for the accept-to-persist lag.</summary>
+    public DateTimeOffset? AcceptedAt { get; init; }
 
     public const string WaitsHeader = "x-waits";
     public const string ReasonHeader = "x-reason";

@@ -105,9 +105,12 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         }
     }
 
-    private void Record(WebhookWork.Delivery d, string status, int attempts, int? lastStatus, string? error, DateTime? next) =>
+    private void Record(WebhookWork.Delivery d, string status, int attempts, int? lastStatus, string? error, DateTime? next)
+    {
+        Chat.Domain.Telemetry.ChatTelemetry.WebhookOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", status));
         deliveries.Add(d.ApplicationId, d.Webhook,
             new DeliveryRow(d.Seq, d.Type, status, attempts, lastStatus, error is null ? null : Shorten(error), d.FirstAttemptAt, Now, next));
+    }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
