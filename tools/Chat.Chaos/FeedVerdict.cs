@@ -21,7 +21,7 @@ public static class FeedVerdict
 
         // Every acknowledged write, exactly once, found by what it changed (bodies are unique in a run).
         var expected = records.Where(r => r.Ok && r.Op is "chat" or "message" or "edit" or "delete").ToList();
-        var index = rows.ToLookup(r => (r.App, r.Type, r.Chat, r.Type == "chat.created" ? null : r.Number, r.Type == "chat.created" ? null : r.Body));
+        var index = rows.ToLookup(Key);
         var found = expected.Select(r => (Request: r, Rows: index[Key(r)].ToList())).ToList();
         var missing = found.Where(f => f.Rows.Count == 0).Select(f => f.Request).ToList();
         var twice = found.Count(f => f.Rows.Count > 1);
