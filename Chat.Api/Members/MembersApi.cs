@@ -115,7 +115,7 @@ public static class MembersApi
     }
 
     /// <summary>Totals over every chat of the user, page by page through the same reader as the list of their chats.</summary>
-    private static async Task<IResult> UnreadOfUser(RequestContext request, string user, UserChats userChats, UnreadCounts unreadCounts,
+    private static async Task<Results<Ok<UserUnreadResponse>, NotFound>> UnreadOfUser(RequestContext request, string user, UserChats userChats, UnreadCounts unreadCounts,
         CancellationToken ct)
     {
         if (!UserIds.IsWellFormed(user)) return TypedResults.NotFound();

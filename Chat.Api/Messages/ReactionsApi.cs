@@ -23,13 +23,13 @@ public static class ReactionsApi
     private readonly record struct Services(MessageReader Reader, PendingStore Pending, MySqlDataSource Database, Acceptance Acceptance,
         Versions Versions, MessageDetails Details, Rosters Rosters, IChatEvents Events);
 
-    private static Task<IResult> Add(RequestContext request, int number, string reaction, string? user, [AsParameters] Services services,
+    private static Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Add(RequestContext request, int number, string reaction, string? user, [AsParameters] Services services,
         CancellationToken ct) => ChangeAsync(request, number, reaction, user, add: true, services, ct);
 
-    private static Task<IResult> Remove(RequestContext request, int number, string reaction, string? user, [AsParameters] Services services,
+    private static Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> Remove(RequestContext request, int number, string reaction, string? user, [AsParameters] Services services,
         CancellationToken ct) => ChangeAsync(request, number, reaction, user, add: false, services, ct);
 
-    private static async Task<IResult> ChangeAsync(RequestContext request, int number, string reaction, string? user, bool add,
+    private static async Task<Results<Ok<MessageResponse>, NotFound, ProblemHttpResult>> ChangeAsync(RequestContext request, int number, string reaction, string? user, bool add,
         Services services, CancellationToken ct)
     {
         var validation = new Validation();

@@ -29,10 +29,12 @@ public static class SenderCursors
             return $"SELECT {m.ChatRow} AS chat_id, @u{i} AS user_id, {m.Message.Number} AS up_to, @t{i} AS sent";
         }));
         // Only a member who had joined when the message was created: one who joined later starts where joining put them.
+        // The chats named outright as well: the statement routes by them (docs/vitess) and prunes partitions.
         var changed = await sql.ExecuteAsync($"""
             UPDATE chat_members cm JOIN ({rows}) s ON cm.chat_id = s.chat_id AND cm.user_id = s.user_id
             SET cm.read_up_to = GREATEST(cm.read_up_to, s.up_to), cm.delivered_up_to = GREATEST(cm.delivered_up_to, s.up_to)
-            WHERE cm.left_at IS NULL AND cm.joined_at <= s.sent AND cm.read_up_to < s.up_to
+            WHERE cm.chat_id IN ({string.Join(",", newest.Select(m => m.ChatRow).Distinct())})
+              AND cm.left_at IS NULL AND cm.joined_at <= s.sent AND cm.read_up_to < s.up_to
             """, parameters, ct);
         // Rare (only after such a fault): every chat of the statement is refreshed rather than asking which rows changed.
         return changed == 0 ? [] : newest.Select(m => (m.Message.ApplicationId, m.Message.ChatNumber)).Distinct().ToList();
