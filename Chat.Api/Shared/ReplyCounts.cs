@@ -29,16 +29,16 @@ public sealed class ReplyCounts(PendingStore pending, ChatDirectory chats, MySql
             return counts;
         }
 
-        await using (var connection = await database.OpenConnectionAsync(ct))
-        {
-            await using var command = new MySqlCommand($"""
-                SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND reply_to IN ({string.Join(",", wanted)}) AND deleted_at IS NULL
-                GROUP BY reply_to
-                """, connection);
-            await using var reader = await command.ExecuteReaderAsync(ct);
+        // The counts and the liveness of the pending replies that correct them, from one snapshot (MessageBlocks.SnapshotAsync).
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var snapshot = await MessageBlocks.SnapshotAsync(connection, ct);
+        await using (var command = new MySqlCommand($"""
+            SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND reply_to IN ({string.Join(",", wanted)}) AND deleted_at IS NULL
+            GROUP BY reply_to
+            """, connection, snapshot))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) Add(reader.GetInt32(0), (int)reader.GetInt64(1));
-        }
-        var stored = await MessageBlocks.LivenessAsync(database, replies.Select(r => (rowId, r.Number)).ToList(), ct);
+        var stored = await MessageBlocks.LivenessAsync(snapshot, replies.Select(r => (rowId, r.Number)).ToList(), ct);
         foreach (var reply in replies)
         {
             bool? persisted = stored.TryGetValue((rowId, reply.Number), out var live) ? live : null;

@@ -37,9 +37,11 @@ public sealed class UnreadCounts(PendingStore pending, ChatDirectory chats, MySq
 
         var persistedCursors = members.Select((m, i) => (Index: i, m.Chat.State.Number, m.Member.ReadUpTo))
             .Where(m => rowOf.ContainsKey(m.Number)).ToList();
-        var persisted = await MessageBlocks.LiveAfterAsync(database,
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var snapshot = await MessageBlocks.SnapshotAsync(connection, ct);
+        var persisted = await MessageBlocks.LiveAfterAsync(snapshot,
             persistedCursors.Select(m => (rowOf[m.Number], m.ReadUpTo, members[m.Index].Member.UserId)).ToList(), ct);
-        var liveness = await MessageBlocks.LivenessAsync(database, accepted
+        var liveness = await MessageBlocks.LivenessAsync(snapshot, accepted
             .Where(a => rowOf.ContainsKey(a.Key)).SelectMany(a => a.Value.Select(m => (rowOf[a.Key], m.Number))).ToList(), ct);
 
         var counts = new int[members.Count];

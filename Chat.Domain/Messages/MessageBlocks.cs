@@ -36,20 +36,26 @@ public static class MessageBlocks
     }
 
     /// <summary>
+    /// A read-only transaction whose reads all see one snapshot: counts and the liveness of the pending messages that
+    /// correct them must agree, or a batch the worker commits between two statements is counted twice or not at all.
+    /// </summary>
+    public static async Task<MySqlTransaction> SnapshotAsync(MySqlConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+
+    /// <summary>
     /// For each (chat row, read cursor, member): the persisted live messages numbered after the cursor, and those among
     /// them that mention the member. One statement for them all: per cursor, the sum of the later blocks and a
     /// primary-key range within the cursor's own block; the member's mentions after the cursor (<see cref="MessageMentions"/>).
     /// </summary>
-    public static async Task<(long Live, long Mentions)[]> LiveAfterAsync(MySqlDataSource database,
+    public static async Task<(long Live, long Mentions)[]> LiveAfterAsync(MySqlTransaction snapshot,
         IReadOnlyList<(long ChatRow, int After, string User)> cursors, CancellationToken ct)
     {
         var counts = new (long, long)[cursors.Count];
         if (cursors.Count == 0) return counts;
-        await using var connection = await database.OpenConnectionAsync(ct);
         foreach (var chunk in Enumerable.Range(0, cursors.Count).Chunk(500))
         {
             // One SELECT per cursor, each naming its chat_id literally (the sharding key, docs/vitess), joined by UNION ALL.
-            await using var command = new MySqlCommand { Connection = connection };
+            await using var command = new MySqlCommand { Connection = snapshot.Connection, Transaction = snapshot };
             command.CommandText = string.Join(" UNION ALL ", chunk.Select(i =>
             {
                 var (chat, after, _) = cursors[i];
@@ -72,17 +78,16 @@ public static class MessageBlocks
     }
 
     /// <summary>Whether each of these persisted messages is live (absent ones are left out).</summary>
-    public static async Task<Dictionary<(long ChatRow, int Number), bool>> LivenessAsync(MySqlDataSource database,
+    public static async Task<Dictionary<(long ChatRow, int Number), bool>> LivenessAsync(MySqlTransaction snapshot,
         IReadOnlyCollection<(long ChatRow, int Number)> messages, CancellationToken ct)
     {
         var live = new Dictionary<(long, int), bool>();
         if (messages.Count == 0) return live;
-        await using var connection = await database.OpenConnectionAsync(ct);
         foreach (var chunk in messages.Chunk(1000))
         {
             await using var command = new MySqlCommand(
                 $"SELECT chat_id, number, deleted_at IS NULL FROM messages WHERE (chat_id, number) IN ({string.Join(",", chunk.Select(m => string.Create(CultureInfo.InvariantCulture, $"({m.ChatRow},{m.Number})")))})",
-                connection);
+                snapshot.Connection, snapshot);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) live[(reader.GetInt64(0), reader.GetInt32(1))] = reader.GetBoolean(2);
         }
