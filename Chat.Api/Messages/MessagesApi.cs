@@ -109,7 +109,7 @@ public static class MessagesApi
     /// A member's own message is delivered to and read by them: their cursors move past it in the same command as the
     /// message, so it is never unread, not even for a moment on another replica. A sender who is not a member has no cursors.
     /// While MySQL is away and the roster is not at hand, the message is taken without them: the worker moves them when it
-    /// writes the message (SenderCursors), and until then the sender's count includes their own message.
+    /// writes the message (SenderCursors); until then the pending message does not count for its sender anyway.
     /// </summary>
     private static async Task<Write[]> SenderCursorsAsync(RequestContext request, MessageState message, Services services)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Contracts;
+using Chat.Domain.Messages;
 using Chat.Domain.Pipeline;
 using MySqlConnector;
 
@@ -29,17 +30,19 @@ public sealed class ReactionCounts(PendingStore pending, ChatDirectory chats, My
         var live = new Dictionary<string, ReactionState>();
         if (await chats.RowIdAsync(app, chat) is { } rowId)
         {
+            // The counts and the persisted rows the pending states replace, from one snapshot (MessageBlocks.SnapshotAsync).
             await using var connection = await database.OpenConnectionAsync(ct);
+            await using var snapshot = await MessageBlocks.SnapshotAsync(connection, ct);
             var list = string.Join(",", result.Keys);
             await using (var counts = new MySqlCommand($"""
                 SELECT number, reaction, COUNT(*) FROM message_reactions
                 WHERE chat_id = {rowId} AND number IN ({list}) AND removed_at IS NULL GROUP BY number, reaction
-                """, connection))
+                """, connection, snapshot))
             await using (var reader = await counts.ExecuteReaderAsync(ct))
                 while (await reader.ReadAsync(ct)) result[reader.GetInt32(0)].Counts[reader.GetString(1)] = (int)reader.GetInt64(2);
 
             // The persisted rows the pending states replace, and the caller's own: each (number, user, reaction) read once.
-            await using var rows = new MySqlCommand { Connection = connection };
+            await using var rows = new MySqlCommand { Connection = connection, Transaction = snapshot };
             var keys = new List<string>();
             foreach (var (state, i) in accepted.Values.Select((s, i) => (s, i)))
             {
