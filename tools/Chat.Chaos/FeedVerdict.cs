@@ -10,7 +10,7 @@ namespace Chat.Chaos;
 /// </summary>
 public static class FeedVerdict
 {
-    private sealed record Row(string App, long Seq, string Type, int Chat, int? Number, string? Body);
+    private sealed record Row(string App, long Seq, string Type, int Chat, int? Number, string? Body, DateTime At);
 
     public static async Task<bool> ReportAsync(Table table, IReadOnlyList<Record> records, string feedLog, string mysql,
         IReadOnlyDictionary<string, long> appIds)
@@ -44,6 +44,7 @@ public static class FeedVerdict
         bool Unacknowledged(Row row) => row.Type is "chat.created" or "message.created" or "message.updated" or "message.deleted"
                                         && !acknowledged.Contains(Key(row));
         var unlikeSeen = new List<string>();
+        var unexplained = new List<string>();
         foreach (var app in appIds.Keys)
         {
             var walk = seen.Where(s => s.App == app).ToList();
@@ -76,6 +77,8 @@ public static class FeedVerdict
                 // cursor move rides the same command, at the next position.
                 else if (Unacknowledged(row) || (row.Type == "receipt.updated" && bySeq.TryGetValue((app, row.Seq - 1), out var sent)
                                                  && sent.Chat == row.Chat && Unacknowledged(sent))) lateRefused++;
+                else unexplained.Add($"{row.Type} {row.Chat}/{row.Number} at {row.Seq} (accepted {row.At:HH:mm:ss.fff}), " +
+                                     $"passed by page {walk[after].Page} at {walk[after].T:0.0}s, epoch {walk[after].Epoch}");
             }
         }
         var unlike = unlikeSeen.Count;
@@ -84,7 +87,8 @@ public static class FeedVerdict
             $"not ascending {notAscending}, unlike MySQL's entry {unlike}, not reached by the end {notReached}; " +
             $"seen, then refused by the broker: voids now {refused}, voids lost with Redis's data {refusedVoidLost}" + (unlike == 0 ? "" : $"; unlike: {string.Join("; ", unlikeSeen.Take(5))}"), Judge(followOk));
         table.Add("  positions passed unseen", $"{skipped}", $"{explained} handed out before a Redis data loss the passing page's epoch announced; " +
-            $"{lateRefused} voids of changes answered 503 that the broker delivered after the gap timeout", Judge(skipped == explained + lateRefused));
+            $"{lateRefused} voids of changes answered 503 that the broker delivered after the gap timeout" +
+            (unexplained.Count == 0 ? "" : $"; unexplained: {string.Join("; ", unexplained.Take(8))}"), Judge(skipped == explained + lateRefused));
         return changesOk && followOk;
     }
 
@@ -114,14 +118,14 @@ public static class FeedVerdict
         await using var connection = new MySqlConnection(mysql);
         await connection.OpenAsync();
         await using var command = new MySqlCommand($"""
-            SELECT application_id, seq, type, chat_number, number, JSON_VALUE(state, '$.body') FROM feed
+            SELECT application_id, seq, type, chat_number, number, JSON_VALUE(state, '$.body'), at FROM feed
             WHERE application_id IN ({string.Join(",", appIds.Values)}) ORDER BY application_id, seq
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<Row>();
         while (await reader.ReadAsync())
             rows.Add(new Row(tokenOf[reader.GetInt64(0)], reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetDateTime(6)));
         return rows;
     }
 }
