@@ -56,7 +56,8 @@ public static class Verify
         var reused = okCreates.GroupBy(r => (r.App, r.Chat, r.Number)).Count(g => g.Count() > 1);
         var edits = records.Where(r => r.Op == "edit").ToLookup(r => (r.App, r.Chat, r.Number!.Value));
         // A row under the number that holds another request's body is this request lost, too.
-        var wrongBody = okCreates.Where(r => db.Messages.TryGetValue((r.App, r.Chat, r.Number!.Value), out var body) && !BodyFits(r, edits[(r.App, r.Chat, r.Number!.Value)], body)).ToList();
+        var wrongBody = okCreates.Where(r => db.Messages.TryGetValue((r.App, r.Chat, r.Number!.Value), out var body)
+                                             && !BodyFits(r, edits[(r.App, r.Chat, r.Number!.Value)], body, db.Deleted.Contains((r.App, r.Chat, r.Number!.Value)))).ToList();
         var lost = okCreates.Where(r => !db.Messages.ContainsKey((r.App, r.Chat, r.Number!.Value))).Concat(wrongBody).ToList();
         var duplicates = db.Messages.GroupBy(m => m.Value).Count(g => g.Count() > 1);
         table.Add("messages acknowledged (201)", $"{okCreates.Count}", $"persisted {okCreates.Count - lost.Count}", Judge(lost.Count == 0 && reused == 0 && duplicates == 0));
@@ -148,9 +149,15 @@ public static class Verify
     }
 
     /// <summary>The newest acknowledged edit wins; an edit that failed or got no answer may or may not have been applied.</summary>
-    private static bool BodyFits(Record create, IEnumerable<Record> edits, string body)
+    /// <param name="deleted">
+    /// The row is a deleted message's. Its body is never served again (a tombstone has none), and a deletion accepted after
+    /// Redis lost data carries the state it read from MySQL, which may be older than an edit still in the queue: the newer
+    /// deletion then wins with the older body. Any body of the message's own requests fits (traced in seed 1462, cluster).
+    /// </param>
+    private static bool BodyFits(Record create, IEnumerable<Record> edits, string body, bool deleted)
     {
         var attempts = edits.OrderBy(e => e.I).ToList();
+        if (deleted) return body == create.Body || attempts.Any(e => e.Body == body);
         if (attempts.Count == 0) return body == create.Body;
         var lastOk = attempts.FindLastIndex(e => e.Ok);
         var candidates = (lastOk < 0 ? attempts.Select(e => e.Body).Prepend(create.Body) : attempts.Skip(lastOk).Select(e => e.Body)).ToHashSet();
@@ -215,6 +222,7 @@ public static class Verify
         public Dictionary<string, long> AppIds { get; } = [];
         public HashSet<(string App, int Chat)> Chats { get; } = [];
         public Dictionary<(string App, int Chat, int Number), string> Messages { get; } = [];
+        public HashSet<(string App, int Chat, int Number)> Deleted { get; } = [];
         /// <summary>The whole row, for the report of a loss.</summary>
         public Dictionary<(string App, int Chat, int Number), string> Rows { get; } = [];
         public int StaleApplications { get; private set; }
@@ -248,6 +256,7 @@ public static class Verify
                 {
                     var key = (reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
                     db.Messages[key] = reader.GetString(3);
+                    if (!reader.IsDBNull(7)) db.Deleted.Add(key);
                     db.Rows[key] = $"'{reader.GetString(3)}' uid {reader.GetString(4)} created {reader.GetDateTime(5):HH:mm:ss.ffffff} " +
                                    $"updated {reader.GetDateTime(6):HH:mm:ss.ffffff}{(reader.IsDBNull(7) ? "" : " DELETED")}";
                 }
