@@ -86,6 +86,24 @@ public sealed class Api(Settings settings) : IDisposable
         Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = parallel },
             async (i, _) => await call(i));
 
+    /// <summary>Waits until <paramref name="baseUrl"/> (one replica, not nginx) answers /health/ready, as scripts/dev-up does.</summary>
+    public async Task WaitReadyAsync(string baseUrl)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            try
+            {
+                using var response = await Http.GetAsync($"{baseUrl}/health/ready");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+        }
+        throw new TimeoutException($"{baseUrl} was not ready within 90 s");
+    }
+
     public async Task<HttpStatusCode> StatusAsync(string path)
     {
         using var response = await Http.GetAsync(path);

@@ -7,6 +7,9 @@ public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broke
 {
     public CpuSampler Cpu { get; } = new(Processes);
 
+    /// <summary>Message creation in one chat through nginx (measurement 1), for the reads that are compared with it.</summary>
+    public WrkSeries? Creation { get; set; }
+
     public static void Step(string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 }
 
@@ -31,7 +34,7 @@ public sealed record Fixtures(
         var db = bench.Db;
         Bench.Step("Creating the product application (through the API) and the generated data sets (SQL) ...");
         var (productToken, productApp) = ("", 0L);
-        if (s.Measures("creation") || s.Measures("lag") || s.Measures("memory"))
+        if (s.Measures("creation") || s.Measures("lag") || s.Measures("memory") || s.Measures("telemetry") || s.Measures("soak"))
         {
             productToken = await bench.Api.CreateApplicationAsync("bench");
             productApp = await db.ApplicationIdAsync(productToken);
@@ -66,8 +69,9 @@ public sealed record Fixtures(
         }
 
         var direct = await db.CreateApplicationAsync("bench direct", 100);
-        var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs);
-        var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs);
+        // One chat per drain run and raw run, and the last one for the soak's worker.
+        var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs + 1);
+        var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs + 1);
         return new Fixtures(productToken, productApp, userTokensToken, userToken, history.Token, many.Token, plainPage.Token, reactedPage.Token, direct.Token, drain.Id, drainChats);
     }
 

@@ -41,11 +41,11 @@ public sealed class Broker(Settings settings) : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes <paramref name="count"/> MessageChanged commands (numbers 1..count) exactly as the API's
+    /// Publishes <paramref name="count"/> MessageChanged commands (numbers first..first+count-1) exactly as the API's
     /// CommandPublisher does: the same JSON (CommandJson), persistent, message id = command id, confirmed.
     /// Returns the seconds it took.
     /// </summary>
-    public async Task<double> PrefillAsync(long applicationId, int chatNumber, int count)
+    public async Task<double> PrefillAsync(long applicationId, int chatNumber, int count, int first = 1)
     {
         var connection = await ConnectionAsync();
         // No client-side throttling: our own semaphore bounds what is in flight.
@@ -57,7 +57,7 @@ public sealed class Broker(Settings settings) : IAsyncDisposable
         try
         {
             var now = DateTime.UtcNow;
-            await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = 2000 }, async (n, ct) =>
+            await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = 2000 }, async (n, ct) =>
             {
                 var command = new MessageChanged(Guid.NewGuid(), Change.Created,
                     new MessageState(applicationId, chatNumber, n, Guid.NewGuid(), Database.Body(n), null, null, now, now, null));

@@ -50,30 +50,43 @@ public sealed class Processes(Settings settings)
 
     public void Sample(string when) => Samples.Add((when, Memory("api1")?.Rss, Memory("worker")?.Rss));
 
-    /// <summary>Stops the worker like scripts/dev-down does (SIGTERM to its process group) and waits until it is gone.</summary>
-    public async Task StopWorkerAsync()
+    /// <summary>Stops a process of scripts/dev-up like scripts/dev-down does (SIGTERM to its process group) and waits until it is gone.</summary>
+    public async Task StopAsync(string name)
     {
-        if (Pid("worker") is not { } pid) throw new InvalidOperationException("the worker is not running");
+        if (Pid(name) is not { } pid) throw new InvalidOperationException($"{name} is not running");
         await Machine.RunAsync("kill", "-TERM", "--", $"-{pid}");
         for (var i = 0; i < 200 && Directory.Exists($"/proc/{pid}"); i++) await Task.Delay(100);
-        if (Directory.Exists($"/proc/{pid}")) throw new InvalidOperationException("the worker did not stop within 20 s");
+        if (Directory.Exists($"/proc/{pid}")) throw new InvalidOperationException($"{name} did not stop within 20 s");
     }
 
+    public Task StopWorkerAsync() => StopAsync("worker");
+
     /// <summary>Starts the worker the way scripts/dev-up does: own session, pid file, log appended to .run/logs/worker.log.</summary>
-    public async Task StartWorkerAsync()
+    public Task StartWorkerAsync(params (string Name, string Value)[] environment) => StartAsync("worker", "worker", "Chat.Worker.dll", [], environment);
+
+    /// <summary>Starts API replica <paramref name="replica"/> (1–3) on its scripts/dev-up port.</summary>
+    public Task StartApiAsync(int replica, params (string Name, string Value)[] environment) =>
+        StartAsync($"api{replica}", "api", "Chat.Api.dll", ["--urls", $"http://127.0.0.1:{5000 + replica}"], environment);
+
+    /// <summary>
+    /// Starts a published process as scripts/dev-up does (own session, pid file, log appended to .run/logs/NAME.log), with
+    /// the environment of this driver (the keys bench/run exported) plus <paramref name="environment"/>.
+    /// </summary>
+    private async Task StartAsync(string name, string binary, string dll, string[] args, (string Name, string Value)[] environment)
     {
-        var pidFile = PidFile("worker");
+        var pidFile = PidFile(name);
         File.Delete(pidFile);
-        var bin = Path.Combine(settings.RunDir, "bin", "worker");
+        var bin = Path.Combine(settings.RunDir, "bin", binary);
         var start = new ProcessStartInfo("bash");
         foreach (var arg in new[]
                  {
-                     "-c", """setsid bash -c 'echo $$ >"$0"; cd "$1" && exec dotnet "$1/Chat.Worker.dll"' "$0" "$1" >>"$2" 2>&1 </dev/null &""",
-                     pidFile, bin, Path.Combine(settings.RunDir, "logs", "worker.log"),
-                 })
+                     "-c", """setsid bash -c 'echo $$ >"$0"; cd "$1" && exec dotnet "$1/$2" "${@:3}"' "$0" "$1" "$2" "${@:4}" >>"$3" 2>&1 </dev/null &""",
+                     pidFile, bin, dll, Path.Combine(settings.RunDir, "logs", $"{name}.log"),
+                 }.Concat(args))
             start.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         using (var shell = Process.Start(start)!) await shell.WaitForExitAsync();
-        for (var i = 0; i < 50 && Pid("worker") is null; i++) await Task.Delay(100);
-        if (Pid("worker") is null) throw new InvalidOperationException("the worker did not start");
+        for (var i = 0; i < 50 && Pid(name) is null; i++) await Task.Delay(100);
+        if (Pid(name) is null) throw new InvalidOperationException($"{name} did not start");
     }
 }

@@ -17,6 +17,8 @@ if (settings.Measures("search")) await SearchBench.RunAsync(bench, fixtures);
 if (settings.Measures("drain")) await DrainBench.RunAsync(bench, fixtures);
 if (settings.Measures("memory")) await MemoryBench.RunAsync(bench, fixtures);
 if (settings.Measures("webhooks")) await WebhookBench.RunAsync(bench);
+if (settings.Measures("telemetry")) await TelemetryBench.RunAsync(bench, fixtures);
+if (settings.Measures("soak")) await SoakBench.RunAsync(bench, fixtures);
 
 var table = bench.Report.Render(await Machine.DescribeAsync(startLoad));
 Console.WriteLine();

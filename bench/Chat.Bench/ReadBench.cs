@@ -30,6 +30,12 @@ public static class ReadBench
         var diskReads = (after.FromDisk - before.FromDisk) / (double)Math.Max(1, requests);
         bench.Report.Add("5", $"history, random deep page (before= anywhere in 1..{s.HistoryMessages:N0}; mostly pages not read before, " +
                         $"{diskReads.ToString("0.0", CultureInfo.InvariantCulture)} InnoDB reads from disk per request: uncached)", random);
+        if (bench.Creation is { } creation)
+        {
+            var pageOverCreation = first.PerSecond / creation.PerSecond;
+            bench.Report.Add(new Row("5", "history first page ÷ message creation (requests/s, this run)", Report.Ratio(pageOverCreation),
+                Target: Report.Check(pageOverCreation >= 1.0, "≥ 1.0"), Load: first.Load));
+        }
         var cost = deep.P50Us / first.P50Us;
         bench.Report.Add(new Row("5", "deep page ÷ first page (p50): keyset, so a deep page costs the same", Report.Ratio(cost),
             Target: Report.Check(cost < 1.5, "≈ 1"), Load: deep.Load));
@@ -42,6 +48,16 @@ public static class ReadBench
         var reactionsCost = reacted.PerSecond / plain.PerSecond;
         bench.Report.Add(new Row("5", "first page with reactions ÷ without (requests/s): one grouped read per page, not one per message",
             Report.Ratio(reactionsCost), Target: Report.Check(reactionsCost >= 0.8, "≥ 0.8"), Load: reacted.Load));
+
+        if (fx.ProductToken.Length > 0)
+        {
+            // The product application's feed: every message the creation runs made, a page from anywhere in it.
+            var last = await bench.Db.ScalarAsync("SELECT COALESCE(MAX(seq), 0) FROM feed WHERE application_id = @app", ("@app", fx.ProductApp));
+            Bench.Step($"Change feed pages anywhere in {last:N0} positions ...");
+            var events = await Wrk.SeriesAsync(s.Runs, () =>
+                Wrk.RunAsync(s.ApiUrl, s.ReadConnections, s.ReadSeconds, "events", $"/applications/{fx.ProductToken}/events", $"{last}"));
+            bench.Report.Add("5", $"change feed page (GET …/events?limit=50&after= anywhere in 0..{last:N0}; message entries of one chat)", events);
+        }
 
         var many = $"/applications/{fx.ManyToken}/chats";
         foreach (var chats in new[] { 1, 100, s.ManyChats })

@@ -6,7 +6,8 @@ namespace Chat.Bench;
 public sealed record Settings(
     string ApiUrl, string BenchUrl, string MySql, string RabbitMq, string RunDir, string? Output, bool Quick, IReadOnlySet<string> Phases)
 {
-    public static readonly string[] AllPhases = ["creation", "lag", "reads", "search", "drain", "memory", "webhooks"];
+    /// <summary>What a run measures unless BENCH_ONLY names phases; "soak" (about 25 minutes) runs only when named.</summary>
+    public static readonly string[] AllPhases = ["creation", "lag", "reads", "search", "drain", "memory", "webhooks", "telemetry"];
 
     public bool Measures(string phase) => Phases.Contains(phase);
 
@@ -22,6 +23,7 @@ public sealed record Settings(
     public int DrainRuns => Quick ? 1 : 3;
     public int LagRate => 1_000;
     public int LagSeconds => Quick ? 4 : 10;
+    public int SoakMessages => Quick ? 100_000 : 1_000_000;
 
     public static Settings FromEnvironment() => new(
         Environment.GetEnvironmentVariable("BENCH_API") ?? "http://127.0.0.1:8080",

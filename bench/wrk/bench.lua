@@ -4,6 +4,7 @@
 --   post-as    <prefix> <chats> <bearer>  the same, with Authorization: Bearer <bearer> (a user token)
 --   get        <prefix> <chats> <before>  GET  <prefix>/<chat>/messages?limit=50[&before=…]; before is
 --                                         "none", a number (the same page every time) or "random:<max>"
+--   events     <path> <last>              GET  <path>?limit=50&after=<random in 0..last-50> (the change feed)
 --   search     <prefix> <chats> <q> <before>
 --                                         GET  <prefix>/<chat>/messages/search?q=<q>&limit=50[&before=…]
 -- done() prints one line `WRK_RESULT {json}` that bench/Chat.Bench parses.
@@ -47,6 +48,8 @@ function request()
     return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", authorized, message)
   elseif mode == "get" then
     return wrk.format("GET", prefix .. "/" .. chat() .. "/messages?limit=50" .. before_param(option))
+  elseif mode == "events" then
+    return wrk.format("GET", prefix .. "?limit=50&after=" .. math.random(0, math.max(0, chats - 50)))
   elseif mode == "search" then
     return wrk.format("GET", prefix .. "/" .. chat() .. "/messages/search?limit=50&q=" .. option .. before_param(before))
   end

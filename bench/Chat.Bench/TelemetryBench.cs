@@ -1,0 +1,57 @@
+namespace Chat.Bench;
+
+/// <summary>
+/// What tracing and metrics cost (issue 21's target: under 5 %): message creation through nginx with the API replicas
+/// and the worker as scripts/dev-up starts them (telemetry on) against the same processes restarted with
+/// <c>Telemetry__Enabled=false</c>, interleaved round by round so that background load hits both sides alike.
+/// </summary>
+public static class TelemetryBench
+{
+    public static async Task RunAsync(Bench bench, Fixtures fx)
+    {
+        var s = bench.Settings;
+        var chats = $"/applications/{fx.ProductToken}/chats";
+        Task<WrkResult> Create() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post", chats, "1");
+
+        Bench.Step($"Creation with telemetry on and off; {s.Runs} rounds of {s.WriteSeconds} s each ...");
+        var load = Report.LoadNow();
+        var on = new List<WrkResult>();
+        var off = new List<WrkResult>();
+        for (var round = 0; round < s.Runs; round++)
+        {
+            on.Add(await MeasureAsync(bench, Create));
+            await RestartAsync(bench, ("Telemetry__Enabled", "false"));
+            off.Add(await MeasureAsync(bench, Create));
+            await RestartAsync(bench);
+        }
+        bench.Report.Add("10", "create message, 1 chat, telemetry on (as deployed: spans and metrics recorded)", new WrkSeries(on, load));
+        bench.Report.Add("10", "create message, 1 chat, telemetry off (Telemetry__Enabled=false, API replicas and worker)", new WrkSeries(off, load));
+        var ratios = on.Zip(off, (a, b) => a.PerSecond / b.PerSecond).ToList();
+        var ratio = Stats.Median(ratios);
+        bench.Report.Add(new Row("10", $"telemetry on ÷ off, message creation (median of the rounds' ratios{CreationBench.Spread(ratios)})",
+            Report.Ratio(ratio), Target: Report.Check(ratio >= 0.95, "≥ 0.95 (under 5 % cost)"), Load: load));
+    }
+
+    /// <summary>A warm-up (JIT, connections, caches after a restart), then the measured run, then the queue drained.</summary>
+    private static async Task<WrkResult> MeasureAsync(Bench bench, Func<Task<WrkResult>> create)
+    {
+        await create(); // warm-up on the real path, not reported
+        await bench.Broker.WaitDrainedAsync();
+        var result = await create();
+        await bench.Broker.WaitDrainedAsync();
+        return result;
+    }
+
+    /// <summary>The three API replicas and the worker restarted with <paramref name="environment"/> added, one at a time.</summary>
+    private static async Task RestartAsync(Bench bench, params (string Name, string Value)[] environment)
+    {
+        await bench.Processes.StopWorkerAsync();
+        await bench.Processes.StartWorkerAsync(environment);
+        for (var replica = 1; replica <= 3; replica++)
+        {
+            await bench.Processes.StopAsync($"api{replica}");
+            await bench.Processes.StartApiAsync(replica, environment);
+            await bench.Api.WaitReadyAsync($"http://127.0.0.1:{5000 + replica}");
+        }
+    }
+}
