@@ -51,7 +51,7 @@ public sealed class Processes(Settings settings)
     public void Sample(string when) => Samples.Add((when, Memory("api1")?.Rss, Memory("worker")?.Rss));
 
     /// <summary>Stops a process of scripts/dev-up like scripts/dev-down does (SIGTERM to its process group) and waits until it is gone.</summary>
-    public async Task StopAsync(string name)
+    private async Task StopAsync(string name)
     {
         if (Pid(name) is not { } pid) throw new InvalidOperationException($"{name} is not running");
         await Machine.RunAsync("kill", "-TERM", "--", $"-{pid}");
@@ -59,34 +59,55 @@ public sealed class Processes(Settings settings)
         if (Directory.Exists($"/proc/{pid}")) throw new InvalidOperationException($"{name} did not stop within 20 s");
     }
 
-    public Task StopWorkerAsync() => StopAsync("worker");
+    /// <summary>Stops the worker (the drain measurement pre-fills its queue meanwhile); <see cref="StartWorkerAsync"/> starts it again.</summary>
+    public async Task StopWorkerAsync()
+    {
+        _stopped = Restartable("worker");
+        await StopAsync("worker");
+    }
 
-    /// <summary>Starts the worker the way scripts/dev-up does: own session, pid file, log appended to .run/logs/worker.log.</summary>
-    public Task StartWorkerAsync(params (string Name, string Value)[] environment) => StartAsync("worker", "worker", "Chat.Worker.dll", [], environment);
+    public Task StartWorkerAsync() => StartAsync(_stopped ?? throw new InvalidOperationException("the worker was not stopped"), []);
 
-    /// <summary>Starts API replica <paramref name="replica"/> (1–3) on its scripts/dev-up port.</summary>
-    public Task StartApiAsync(int replica, params (string Name, string Value)[] environment) =>
-        StartAsync($"api{replica}", "api", "Chat.Api.dll", ["--urls", $"http://127.0.0.1:{5000 + replica}"], environment);
+    private Started? _stopped;
 
     /// <summary>
-    /// Starts a published process as scripts/dev-up does (own session, pid file, log appended to .run/logs/NAME.log), with
-    /// the environment of this driver (the keys bench/run exported) plus <paramref name="environment"/>.
+    /// Restarts a process of scripts/dev-up (<c>api1</c>, <c>worker</c>, …) with the command line and environment it has,
+    /// plus <paramref name="environment"/>: own session, pid file, log appended to .run/logs/NAME.log.
     /// </summary>
-    private async Task StartAsync(string name, string binary, string dll, string[] args, (string Name, string Value)[] environment)
+    public async Task RestartAsync(string name, params (string Name, string Value)[] environment)
     {
-        var pidFile = PidFile(name);
+        var started = Restartable(name);
+        await StopAsync(name);
+        await StartAsync(started, environment);
+    }
+
+    private sealed record Started(string Name, string Directory, string[] CommandLine, Dictionary<string, string> Environment);
+
+    /// <summary>How a running process was started, from /proc: enough to start it again the same way.</summary>
+    private Started Restartable(string name)
+    {
+        if (Pid(name) is not { } pid) throw new InvalidOperationException($"{name} is not running");
+        static string[] Zeroed(string path) => File.ReadAllText(path).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var environment = Zeroed($"/proc/{pid}/environ").Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        return new Started(name, new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(false)!.FullName, Zeroed($"/proc/{pid}/cmdline"), environment);
+    }
+
+    private async Task StartAsync(Started process, (string Name, string Value)[] environment)
+    {
+        var pidFile = PidFile(process.Name);
         File.Delete(pidFile);
-        var bin = Path.Combine(settings.RunDir, "bin", binary);
         var start = new ProcessStartInfo("bash");
         foreach (var arg in new[]
                  {
-                     "-c", """setsid bash -c 'echo $$ >"$0"; cd "$1" && exec dotnet "$1/$2" "${@:3}"' "$0" "$1" "$2" "${@:4}" >>"$3" 2>&1 </dev/null &""",
-                     pidFile, bin, dll, Path.Combine(settings.RunDir, "logs", $"{name}.log"),
-                 }.Concat(args))
+                     "-c", """setsid bash -c 'echo $$ >"$0"; cd "$1" && exec "${@:2}"' "$0" "${@:2}" >>"$1" 2>&1 </dev/null &""",
+                     pidFile, Path.Combine(settings.RunDir, "logs", $"{process.Name}.log"), process.Directory,
+                 }.Concat(process.CommandLine))
             start.ArgumentList.Add(arg);
+        start.Environment.Clear();
+        foreach (var (key, value) in process.Environment) start.Environment[key] = value;
         foreach (var (key, value) in environment) start.Environment[key] = value;
         using (var shell = Process.Start(start)!) await shell.WaitForExitAsync();
-        for (var i = 0; i < 50 && Pid(name) is null; i++) await Task.Delay(100);
-        if (Pid(name) is null) throw new InvalidOperationException($"{name} did not start");
+        for (var i = 0; i < 50 && Pid(process.Name) is null; i++) await Task.Delay(100);
+        if (Pid(process.Name) is null) throw new InvalidOperationException($"{process.Name} did not start");
     }
 }

@@ -45,12 +45,10 @@ public static class TelemetryBench
     /// <summary>The three API replicas and the worker restarted with <paramref name="environment"/> added, one at a time.</summary>
     private static async Task RestartAsync(Bench bench, params (string Name, string Value)[] environment)
     {
-        await bench.Processes.StopWorkerAsync();
-        await bench.Processes.StartWorkerAsync(environment);
+        await bench.Processes.RestartAsync("worker", environment);
         for (var replica = 1; replica <= 3; replica++)
         {
-            await bench.Processes.StopAsync($"api{replica}");
-            await bench.Processes.StartApiAsync(replica, environment);
+            await bench.Processes.RestartAsync($"api{replica}", environment);
             await bench.Api.WaitReadyAsync($"http://127.0.0.1:{5000 + replica}");
         }
     }
