@@ -3,7 +3,6 @@ using Chat.Contracts;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using Chat.Domain.Messaging;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Members;
@@ -12,7 +11,7 @@ using RabbitMQ.Client;
 namespace Chat.Tests.Messages;
 
 /// <summary>Nothing accepted is lost: commands out of order, the broker away, the worker killed mid-batch.</summary>
-public sealed partial class WorkerReliabilityTests : OneApiHost
+public sealed class WorkerReliabilityTests : OneApiHost
 {
     [Test]
     public async Task CommandsInAnyOrderConvergeToTheLatestState()
@@ -172,22 +171,20 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         }));
 
         // A real worker process, killed with SIGKILL once it has written some batches but not all.
-        using (var first = StartWorkerProcess())
+        using (var first = WorkerProcess.Start(SmallBatches))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (await Database.ScalarAsync<long>("SELECT COUNT(*) FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token = @t",
                        ("@t", token)) < 200 && DateTime.UtcNow < deadline)
                 await Task.Delay(20);
-            first.Process.Kill();
-            await first.Process.WaitForExitAsync();
+            await first.KillAsync();
         }
         var persistedAtKill = await WorkerHost.WaitForMessagesAsync(token, 3000, TimeSpan.Zero);
         Assert.That(persistedAtKill, Is.InRange(1, 2999), "killed mid-way");
 
-        using var second = StartWorkerProcess();
+        using var second = WorkerProcess.Start(SmallBatches);
         Assert.That(await WorkerHost.WaitForMessagesAsync(token, 3000), Is.EqualTo(3000), "no message lost");
-        second.Process.Kill();
-        await second.Process.WaitForExitAsync();
+        await second.KillAsync();
         Assert.That(second.Redelivered, Is.GreaterThan(0), "the unacknowledged deliveries came back");
         var distinct = await Database.ScalarAsync<long>(
             "SELECT COUNT(DISTINCT m.number) FROM messages m JOIN chats c ON c.id = m.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token = @t",
@@ -195,41 +192,8 @@ public sealed partial class WorkerReliabilityTests : OneApiHost
         Assert.That(distinct, Is.EqualTo(3000), "no duplicates");
     }
 
-    private sealed class WorkerProcess(Process process) : IDisposable
-    {
-        public Process Process { get; } = process;
-        public int Redelivered;
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill();
-            Process.Dispose();
-        }
-    }
-
-    /// <summary>The worker as deployed: its own process, so SIGKILL is a real crash. Small batches make "mid-way" likely.</summary>
-    private static WorkerProcess StartWorkerProcess()
-    {
-        var testBin = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory); // …/Chat.Tests/bin/{Configuration}/net10.0
-        var configuration = new DirectoryInfo(testBin).Parent!.Name;
-        var dll = Path.GetFullPath(Path.Combine(testBin, "../../../../Chat.Worker/bin", configuration, "net10.0/Chat.Worker.dll"));
-        Assert.That(File.Exists(dll), Is.True, $"the worker is built at {dll}");
-        var start = new ProcessStartInfo("dotnet", $"\"{dll}\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["Worker__BatchSize"] = "100";
-        start.Environment["Counts__Cron"] = "0 0 1 1 *";
-        var worker = new WorkerProcess(Process.Start(start)!);
-        worker.Process.OutputDataReceived += (_, line) =>
-        {
-            if (line.Data is not null && RedeliveredCount().Match(line.Data) is { Success: true } m)
-                Interlocked.Add(ref worker.Redelivered, int.Parse(m.Groups[1].Value));
-        };
-        worker.Process.BeginOutputReadLine();
-        worker.Process.BeginErrorReadLine();
-        return worker;
-    }
-
-    [GeneratedRegex(@"(\d+) redelivered")]
-    private static partial Regex RedeliveredCount();
+    /// <summary>Small batches make "mid-way" likely.</summary>
+    private static readonly Dictionary<string, string?> SmallBatches = new() { ["Worker:BatchSize"] = "100" };
 
     private static async Task PublishAsync(params Command[] commands)
     {

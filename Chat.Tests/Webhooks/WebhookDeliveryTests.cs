@@ -190,7 +190,7 @@ public sealed class WebhookDeliveryTests
     }
 
     [Test]
-    public async Task AWorkerStoppedMidDeliveryLosesNothing()
+    public async Task AWorkerKilledMidDeliveryLosesNothing()
     {
         await using var api = new ApiFactory();
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -198,15 +198,22 @@ public sealed class WebhookDeliveryTests
         var app = await WebhookApp.CreateAsync(api.CreateClient());
         await app.RegisterAsync(receiver, "message.created");
 
-        var first = await WorkerHost.StartAsync(WebhookApp.FastWorker);
-        await app.PostMessagesAsync(await app.ChatAsync(), 80);
-        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Requests.Count >= 5), Patience), Is.True);
-        await first.DisposeAsync(); // mid-delivery: whatever it had not acknowledged goes back to the queue
-        Assert.That(receiver.Delivered().Count, Is.LessThan(80), "stopped before it was done");
+        // A real worker process, killed with SIGKILL while it waits for answers: whatever it had not acknowledged is
+        // still on the broker, and an answer it never heard is no delivery (the receiver counts it so).
+        using (var first = WorkerProcess.Start(WebhookApp.FastWorker))
+        {
+            await app.PostMessagesAsync(await app.ChatAsync(), 80);
+            Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Requests.Count >= 5), Patience), Is.True);
+            await first.KillAsync();
+        }
+        Assert.That(receiver.Delivered().Count, Is.LessThan(80), "killed before it was done");
 
-        await using var second = await WorkerHost.StartAsync(WebhookApp.FastWorker);
+        using var second = WorkerProcess.Start(WebhookApp.FastWorker);
         Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Delivered().Count == 80), Patience), Is.True,
-            $"every event delivered ({receiver.Delivered().Count} of 80)");
+            $"every event delivered ({receiver.Delivered().Count} of 80; {receiver.Unheard.Count} answers unheard at the kill)");
+        Assert.That(receiver.Requests.All(r => r.Verified), Is.True, "every signature verifies, before the kill and after");
+        Assert.That(receiver.Requests.GroupBy(r => r.Seq).Where(g => g.Select(r => r.WebhookId).Distinct().Count() > 1).Select(g => g.Key), Is.Empty,
+            "an event sent again after the kill keeps its webhook-id");
     }
 
     [Test]

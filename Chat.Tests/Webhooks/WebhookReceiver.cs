@@ -10,12 +10,16 @@ using StandardWebhooks;
 
 namespace Chat.Tests.Webhooks;
 
-/// <summary>One request the receiver got, with whether its signature verified with the StandardWebhooks library.</summary>
-public sealed record Received(string WebhookId, string Body, long Seq, string Type, int? Number, bool Verified, int Answered);
+/// <summary>
+/// One request the receiver got, with whether its signature verified with the StandardWebhooks library; <c>Attempt</c>
+/// counts the earlier requests with the same webhook-id (0 the first time).
+/// </summary>
+public sealed record Received(string WebhookId, string Body, long Seq, string Type, int? Number, bool Verified, int Answered, int Attempt);
 
 /// <summary>
 /// A real HTTP receiver on loopback (Kestrel), as an integrator's backend would run it: it verifies each request with the
-/// StandardWebhooks library and answers what <c>answer</c> says (a status, after an optional delay).
+/// StandardWebhooks library and answers what <c>answer</c> says (a status, after an optional delay). An answer whose
+/// sender went away during that delay (it gave up waiting, or it died) is not a delivery: the sender never heard it.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -30,6 +34,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public Func<string, int, (int Status, TimeSpan Delay)> Answer { get; set; } = (_, _) => (200, TimeSpan.Zero);
 
     private readonly ConcurrentDictionary<string, int> _seen = new();
+    private readonly ConcurrentDictionary<Received, bool> _unheard = new();
 
     private WebhookReceiver(WebApplication app, int port) => (_app, Port) = (app, port);
 
@@ -76,8 +81,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var (status, delay) = Answer(id, seen);
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement;
-        Requests.Enqueue(new Received(id, body, root.GetProperty("seq").GetInt64(), root.GetProperty("type").GetString()!,
-            root.TryGetProperty("number", out var n) ? n.GetInt32() : null, verified, status));
+        var received = new Received(id, body, root.GetProperty("seq").GetInt64(), root.GetProperty("type").GetString()!,
+            root.TryGetProperty("number", out var n) ? n.GetInt32() : null, verified, status, seen);
+        Requests.Enqueue(received);
         if (delay > TimeSpan.Zero)
         {
             try
@@ -86,15 +92,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                // the sender gave up waiting, as intended
+                _unheard[received] = true; // it gave up waiting, or died: it never hears this answer
             }
         }
         return Results.StatusCode(status);
     }
 
-    /// <summary>The distinct events answered 2xx, by seq.</summary>
+    /// <summary>Requests whose sender went away before their delayed answer.</summary>
+    public IReadOnlyList<Received> Unheard => [.. _unheard.Keys];
+
+    /// <summary>The distinct events answered 2xx to a sender that was still there to hear it, by seq.</summary>
     public IReadOnlyDictionary<long, Received> Delivered() =>
-        Requests.Where(r => r.Answered is >= 200 and < 300).GroupBy(r => r.Seq).ToDictionary(g => g.Key, g => g.First());
+        Requests.Where(r => r.Answered is >= 200 and < 300 && !_unheard.ContainsKey(r)).GroupBy(r => r.Seq).ToDictionary(g => g.Key, g => g.First());
 
     public async ValueTask DisposeAsync()
     {
