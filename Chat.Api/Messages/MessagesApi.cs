@@ -119,7 +119,7 @@ public static class MessagesApi
         {
             roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
         }
-        catch (Exception e) when (Failures.CausedBy<MySqlException>(e))
+        catch (Exception e) when (Failures.DatabaseUnavailable(e))
         {
             return [];
         }

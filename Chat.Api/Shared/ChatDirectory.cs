@@ -61,7 +61,7 @@ public sealed class ChatDirectory(PendingStore pending, RedisCache cache, IDatab
                 return row;
             });
         }
-        catch (Exception e) when (Failures.CausedBy<MySqlException>(e))
+        catch (Exception e) when (Failures.DatabaseUnavailable(e))
         {
             // MySQL is away and the copy's generation moved on (or it was never loaded): the chat's last known state
             // answers whether it exists, so writes into it go on (a deleted one stays a 404).

@@ -1,3 +1,5 @@
+using MySqlConnector;
+
 namespace Chat.Api.Shared;
 
 public static class Failures
@@ -9,4 +11,12 @@ public static class Failures
             if (e is T) return true;
         return false;
     }
+
+    /// <summary>
+    /// MySQL could not answer: refused, timed out, or gone mid-answer. A server shutting down can cut a pooled connection
+    /// between two statements, and the driver then throws <see cref="MySqlEndOfStreamException"/>, which is not a
+    /// <see cref="MySqlException"/> (seen in a chaos run as a 500 while MariaDB stopped).
+    /// </summary>
+    public static bool DatabaseUnavailable(Exception exception) =>
+        CausedBy<MySqlException>(exception) || CausedBy<MySqlEndOfStreamException>(exception);
 }

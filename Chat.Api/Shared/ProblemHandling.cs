@@ -76,7 +76,7 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             _ when Failures.CausedBy<RedisException>(exception) => Unavailable("cache"),
             _ when Failures.CausedBy<ElasticsearchUnavailableException>(exception) => Unavailable("search index"),
             ElasticsearchException { IndexMissing: true } => Unavailable("search index"),
-            _ when Failures.CausedBy<MySqlException>(exception) || Failures.CausedBy<TimeoutException>(exception) => Unavailable("database"),
+            _ when Failures.DatabaseUnavailable(exception) || Failures.CausedBy<TimeoutException>(exception) => Unavailable("database"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly."),
         };
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)

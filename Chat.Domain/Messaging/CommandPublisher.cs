@@ -19,11 +19,13 @@ public sealed class BrokerUnavailableException(string message, Exception? inner 
 public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<MessagingOptions> options) : IAsyncDisposable
 {
     /// <summary>
-    /// A connection that is recovering, or channels closed under it, are opened again a few times within the confirm
-    /// timeout before the request fails: a broker that restarts answers again within a second or two.
+    /// A connection that is recovering, channels closed under it, or a nack are tried again on new channels a few times
+    /// within the confirm timeout before the request fails: a broker that restarts answers again within a second or two.
+    /// A publish sent twice is harmless (the worker writes a command once, by its id); one that no queue took is not
+    /// tried again, since nothing will bind a queue meanwhile.
     /// </summary>
-    private static readonly ResiliencePipeline Reconnect = Retries.OnTransient(IsBrokerFailure, attempts: 3,
-        TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400));
+    private static readonly ResiliencePipeline Reconnect = Retries.OnTransient(e => IsBrokerFailure(e) && e is not PublishReturnException,
+        attempts: 3, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400));
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IChannel[] _channels = [];
@@ -43,19 +45,33 @@ public sealed class CommandPublisher(RabbitMqConnection connection, IOptions<Mes
         using var span = ChatTelemetry.Source.StartActivity($"publish {exchange}", ActivityKind.Producer);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.ConfirmTimeout);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            MessageId = messageId,
+            ContentType = "application/json",
+            Headers = ChatTelemetry.WithTraceContext(AcceptedNow(headers)),
+        };
         try
         {
-            var channel = await Reconnect.ExecuteAsync(NextChannelAsync, timeout.Token);
-            var properties = new BasicProperties
+            await Reconnect.ExecuteAsync(async token =>
             {
-                Persistent = true,
-                MessageId = messageId,
-                ContentType = "application/json",
-                Headers = ChatTelemetry.WithTraceContext(AcceptedNow(headers)),
-            };
-            // With confirmation tracking on, this completes when the broker acks and throws when it nacks. Mandatory,
-            // because the broker acks a message no queue took (nothing bound): that must be a failure, not a 201.
-            await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: true, properties, body, timeout.Token);
+                var channel = await NextChannelAsync(token);
+                try
+                {
+                    // With confirmation tracking on, this completes when the broker acks and throws when it nacks. Mandatory,
+                    // because the broker acks a message no queue took (nothing bound): that must be a failure, not a 201.
+                    await channel.BasicPublishAsync(exchange, routingKey: "", mandatory: true, properties, body, token);
+                }
+                catch (PublishException e) when (e is not PublishReturnException)
+                {
+                    // A nack: the queue did not take it, so sending it again is safe. On RabbitMQ 3.10, after the node leading
+                    // chat.commands was killed, one channel had every publish nacked for 30 s while fresh ones went through
+                    // (docs/reliability.md): a channel that was nacked is closed, and the next attempt opens new ones.
+                    await channel.CloseAsync(CancellationToken.None);
+                    throw;
+                }
+            }, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

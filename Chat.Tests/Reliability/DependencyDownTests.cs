@@ -127,6 +127,59 @@ public sealed class DependencyDownTests
     }
 
     [Test]
+    public async Task AChannelTheBrokerNackedIsNotUsedAgain()
+    {
+        await using var api = new ApiFactory(new Dictionary<string, string?> { ["Messaging:PublishChannels"] = "1" });
+        var publisher = api.Services.GetRequiredService<CommandPublisher>();
+        var connection = await api.Services.GetRequiredService<RabbitMqConnection>().GetAsync(CancellationToken.None);
+        var (full, open) = ($"test.full.{Guid.NewGuid():N}", $"test.open.{Guid.NewGuid():N}");
+        await using var rabbit = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) }.CreateConnectionAsync();
+        await using var channel = await rabbit.CreateChannelAsync();
+        foreach (var name in new[] { full, open }) await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout);
+        // A full quorum queue nacks every publish: filled (confirmed) until it refuses.
+        await Topology.DeclareQuorumQueueAsync(channel, full, new() { ["x-max-length"] = 1, ["x-overflow"] = "reject-publish" }, default);
+        await using (var filling = await rabbit.CreateChannelAsync(new CreateChannelOptions(true, true)))
+            Assert.That(await Eventually.HoldsAsync(async () =>
+            {
+                try { await filling.BasicPublishAsync(full, "", "{}"u8.ToArray()); return false; }
+                catch (RabbitMQ.Client.Exceptions.PublishException) { return true; }
+            }, TimeSpan.FromSeconds(5)), "the queue refuses");
+        await Topology.DeclareQuorumQueueAsync(channel, open, new(), default);
+        try
+        {
+            await publisher.PublishAsync(open, "{}"u8.ToArray(), null, null, CancellationToken.None);
+            var before = await ChannelsAsync(connection.LocalPort);
+            Assert.ThrowsAsync<BrokerUnavailableException>(() => publisher.PublishAsync(full, "{}"u8.ToArray(), null, null, CancellationToken.None));
+            await publisher.PublishAsync(open, "{}"u8.ToArray(), null, null, CancellationToken.None);
+            var after = await ChannelsAsync(connection.LocalPort);
+            Assert.That(before, Is.Not.Empty);
+            Assert.That(after, Is.Not.Empty);
+            Assert.That(after.Intersect(before), Is.Empty, "the publish after a nack goes on a channel opened since");
+        }
+        finally
+        {
+            foreach (var name in new[] { full, open })
+            {
+                await channel.QueueDeleteAsync(name);
+                await channel.ExchangeDeleteAsync(name);
+            }
+        }
+    }
+
+    /// <summary>The open channels of the connection from this local port, as the broker's process ids (numbers are reused).</summary>
+    private static async Task<List<string>> ChannelsAsync(int localPort)
+    {
+        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
+        var start = new System.Diagnostics.ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-q", "list_channels", "-p", vhost, "name", "pid" }) start.ArgumentList.Add(argument);
+        using var ctl = System.Diagnostics.Process.Start(start)!;
+        var lines = (await ctl.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        await ctl.WaitForExitAsync();
+        return lines.Where(line => line.StartsWith($"127.0.0.1:{localPort} ", StringComparison.Ordinal))
+            .Select(line => line.Split('\t')[^1]).ToList();
+    }
+
+    [Test]
     public async Task RabbitMqDownIs503WithRetryAfterAndTheChatIsNotShown()
     {
         await using var healthy = new ApiFactory();
