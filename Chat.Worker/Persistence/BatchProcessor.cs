@@ -41,7 +41,7 @@ public sealed partial class BatchProcessor
     {
         (_writer, _purger, _publisher, _pending, _counts, _indexing, _webhooks, _options, _log) =
             (writer, purger, publisher, pending, counts, indexing, webhooks, options, log);
-        _untilMySqlAnswers = Retries.Forever(e => e is MySqlException m && IsTransient(m), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5),
+        _untilMySqlAnswers = Retries.Forever(e => e is MySqlException m && IsTransient(m) || e is MySqlEndOfStreamException, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5),
             (attempt, delay, e) => LogDatabaseDown(attempt, delay.TotalMilliseconds, e.Message));
     }
 
@@ -139,8 +139,9 @@ public sealed partial class BatchProcessor
         }
     }
 
-    // A connection that broke mid-statement ("Failed to read the result set" while MariaDB shut down) is as
-    // transient as one that cannot be opened: otherwise a batch of one would be dead-lettered for it.
+    // A connection that broke mid-statement ("Failed to read the result set" while MariaDB shut down, or a bare
+    // MySqlEndOfStreamException between two statements) is as transient as one that cannot be opened: otherwise a
+    // batch of one would be dead-lettered for it.
     private static bool IsTransient(MySqlException e) => e.IsTransient || e.InnerException is IOException or System.Net.Sockets.SocketException
         || e.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown or MySqlErrorCode.ConnectionCountError
             or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
