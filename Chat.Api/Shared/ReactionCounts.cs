@@ -11,28 +11,34 @@ namespace Chat.Api.Shared;
 /// key (chat_id, number, …), the pending states of the page's numbers from one range read, and the persisted rows of the
 /// keys those pending states (and the caller's own reactions) name in a second statement. Never one query per message.
 /// </summary>
-public sealed class ReactionCounts(PendingStore pending, ChatDirectory chats, MySqlDataSource database)
+public sealed class ReactionCounts(PendingStore pending)
 {
     /// <summary>A message's reaction counts, and the reactions of <c>user</c> when one was given.</summary>
     public sealed record Of(Dictionary<string, int> Counts, List<string>? Own);
 
-    public async Task<Dictionary<int, Of>> OfAsync(KnownApplication app, KnownChat chat, IReadOnlyCollection<int> numbers, string? user,
-        CancellationToken ct = default)
-    {
-        var result = numbers.Distinct().ToDictionary(n => n, _ => new Of([], user is null ? null : []));
-        if (result.Count == 0) return result;
-        // Pending first: a state leaves Redis only after its row is committed.
-        var accepted = (await pending.RangeAsync<ReactionState>(Kinds.Reaction.PendingHash(Kinds.ChatScope(chat.State)), result.Keys.Min(),
-                result.Keys.Max(), false, -1))
-            .Select(p => p.State).Where(r => result.ContainsKey(r.Number))
+    /// <summary>
+    /// The pending reaction states of <paramref name="numbers"/>, one per (number, user, reaction). Read before MySQL: a state
+    /// leaves Redis only after its row is committed.
+    /// </summary>
+    public async Task<Dictionary<string, ReactionState>> PendingAsync(KnownChat chat, IReadOnlySet<int> numbers) =>
+        numbers.Count == 0 ? [] :
+        (await pending.RangeAsync<ReactionState>(Kinds.Reaction.PendingHash(Kinds.ChatScope(chat.State)), numbers.Min(), numbers.Max(), false, -1))
+            .Select(p => p.State).Where(r => numbers.Contains(r.Number))
             .GroupBy(Kinds.Reaction.FieldOf).Select(g => g.Aggregate(Kinds.Reaction.Combine)).ToDictionary(Kinds.Reaction.FieldOf);
 
+    /// <summary>Whether <see cref="CountAsync"/> reads a second statement that must agree with the counts (one snapshot).</summary>
+    public static bool NeedsSnapshot(Dictionary<string, ReactionState> accepted, string? user) => accepted.Count > 0 || user is not null;
+
+    /// <param name="snapshot">Required when <see cref="NeedsSnapshot"/>.</param>
+    public static async Task<Dictionary<int, Of>> CountAsync(MySqlConnection? connection, MySqlTransaction? snapshot, long? rowId,
+        IReadOnlySet<int> numbers, Dictionary<string, ReactionState> accepted, string? user, CancellationToken ct)
+    {
+        var result = numbers.ToDictionary(n => n, _ => new Of([], user is null ? null : []));
+        if (result.Count == 0) return result;
+
         var live = new Dictionary<string, ReactionState>();
-        if (await chats.RowIdAsync(app, chat) is { } rowId)
+        if (rowId is not null && connection is not null)
         {
-            // The counts and the persisted rows the pending states replace, from one snapshot (MessageBlocks.SnapshotAsync).
-            await using var connection = await database.OpenConnectionAsync(ct);
-            await using var snapshot = await MessageBlocks.SnapshotAsync(connection, ct);
             var list = string.Join(",", result.Keys);
             await using (var counts = new MySqlCommand($"""
                 SELECT number, reaction, COUNT(*) FROM message_reactions

@@ -9,39 +9,38 @@ namespace Chat.Api.Shared;
 /// How many live replies messages of one chat have: one grouped count over the index (chat_id, reply_to, number) for a
 /// whole page, corrected by the replies still pending (accepted, not persisted yet, or deleted and not persisted yet).
 /// </summary>
-public sealed class ReplyCounts(PendingStore pending, ChatDirectory chats, MySqlDataSource database)
+public sealed class ReplyCounts(PendingStore pending)
 {
-    public async Task<int> OfAsync(KnownApplication app, KnownChat chat, int number) =>
-        (await OfAsync(app, chat, [number])).GetValueOrDefault(number);
+    /// <summary>The pending replies to any of <paramref name="numbers"/>. Read before MySQL: a reply leaves Redis only after its row is committed.</summary>
+    public async Task<List<MessageState>> PendingAsync(KnownChat chat, IReadOnlySet<int> numbers) =>
+        (await pending.RangeAsync<MessageState>(Kinds.Message.PendingHash(Kinds.ChatScope(chat.State)), 1, int.MaxValue, false, -1))
+            .Select(p => p.State).Where(m => m.ReplyTo is { } to && numbers.Contains(to)).ToList();
 
-    /// <returns>By message number; numbers without replies are absent.</returns>
-    public async Task<Dictionary<int, int>> OfAsync(KnownApplication app, KnownChat chat, IReadOnlyCollection<int> numbers, CancellationToken ct = default)
+    /// <summary>By message number; numbers without replies are absent. Without a chat row, the pending replies are all there is.</summary>
+    /// <param name="snapshot">Required when <paramref name="replies"/> is not empty: the count and the liveness of those
+    /// replies must come from one snapshot (MessageBlocks.SnapshotAsync).</param>
+    public static async Task<Dictionary<int, int>> CountAsync(MySqlConnection? connection, MySqlTransaction? snapshot, long? rowId,
+        IReadOnlySet<int> numbers, List<MessageState> replies, CancellationToken ct)
     {
         var counts = new Dictionary<int, int>();
         if (numbers.Count == 0) return counts;
-        var wanted = numbers.ToHashSet();
-        // Pending first: a reply leaves Redis only after its row is committed.
-        var replies = (await pending.RangeAsync<MessageState>(Kinds.Message.PendingHash(Kinds.ChatScope(chat.State)), 1, int.MaxValue, false, -1))
-            .Select(p => p.State).Where(m => m.ReplyTo is { } to && wanted.Contains(to)).ToList();
-        if (await chats.RowIdAsync(app, chat) is not { } rowId)
+        if (rowId is null || connection is null)
         {
             foreach (var reply in replies.Where(r => r.DeletedAt is null)) Add(reply.ReplyTo!.Value, 1);
             return counts;
         }
 
-        // The counts and the liveness of the pending replies that correct them, from one snapshot (MessageBlocks.SnapshotAsync).
-        await using var connection = await database.OpenConnectionAsync(ct);
-        await using var snapshot = await MessageBlocks.SnapshotAsync(connection, ct);
         await using (var command = new MySqlCommand($"""
-            SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND reply_to IN ({string.Join(",", wanted)}) AND deleted_at IS NULL
+            SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND reply_to IN ({string.Join(",", numbers)}) AND deleted_at IS NULL
             GROUP BY reply_to
             """, connection, snapshot))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) Add(reader.GetInt32(0), (int)reader.GetInt64(1));
-        var stored = await MessageBlocks.LivenessAsync(snapshot, replies.Select(r => (rowId, r.Number)).ToList(), ct);
+        if (replies.Count == 0) return counts;
+        var stored = await MessageBlocks.LivenessAsync(snapshot!, replies.Select(r => (rowId.Value, r.Number)).ToList(), ct);
         foreach (var reply in replies)
         {
-            bool? persisted = stored.TryGetValue((rowId, reply.Number), out var live) ? live : null;
+            bool? persisted = stored.TryGetValue((rowId.Value, reply.Number), out var live) ? live : null;
             if (reply.DeletedAt is null && persisted is null) Add(reply.ReplyTo!.Value, 1);
             else if (reply.DeletedAt is not null && persisted == true) Add(reply.ReplyTo!.Value, -1);
         }
