@@ -41,7 +41,14 @@ public static class Load
             if (hooksPort > 0) await run.UntilOkAsync(() => run.RegisterWebhookAsync(token, $"http://127.0.0.1:{hooksPort}/hooks"));
             for (var c = 0; c < options.Number("chats", 4); c++) await run.UntilOkAsync(() => run.CreateChatAsync(token));
         }
-        if (hooksPort > 0) await File.WriteAllTextAsync(Path.Combine(outDir, Hooks.SecretsFile), JsonSerializer.Serialize(run.SigningSecrets));
+        if (hooksPort > 0)
+        {
+            // Written aside and renamed into place: the receiver reads the file as the first events arrive, and a torn read
+            // made it judge three signatures unverified in a run (seed 2101) whose deliveries were all signed right.
+            var secrets = Path.Combine(outDir, Hooks.SecretsFile);
+            await File.WriteAllTextAsync(secrets + ".tmp", JsonSerializer.Serialize(run.SigningSecrets));
+            File.Move(secrets + ".tmp", secrets, overwrite: true);
+        }
         await File.WriteAllTextAsync(Path.Combine(outDir, "started"), $"{run.Seconds:0.000}\n");
         Console.WriteLine($"load: {run.Apps.Count} applications ready; {rate} requests/s from {concurrency} clients for {duration.TotalSeconds:0} s (seed {seed})");
 
