@@ -7,7 +7,6 @@ using Chat.Domain.Data;
 using Chat.Domain.Pipeline;
 using Chat.Domain.Redis;
 using Microsoft.EntityFrameworkCore;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace Chat.Api.Shared;

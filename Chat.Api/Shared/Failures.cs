@@ -4,7 +4,10 @@ namespace Chat.Api.Shared;
 
 public static class Failures
 {
-    /// <summary>Whether <paramref name="exception"/> or one it wraps is a <typeparamref name="T"/> (EF Core wraps MySQL's failures).</summary>
+    /// <summary>
+    /// Whether <paramref name="exception"/> or one it wraps is a <typeparamref name="T"/>: EF wraps driver errors, sometimes
+    /// twice (an execution strategy's InvalidOperationException around a DbUpdateException around the MySqlException).
+    /// </summary>
     public static bool CausedBy<T>(Exception exception) where T : Exception
     {
         for (var e = exception; e is not null; e = e.InnerException)

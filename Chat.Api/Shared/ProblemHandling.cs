@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace Chat.Api.Shared;
@@ -96,11 +95,6 @@ internal sealed partial class ExceptionToProblem(IProblemDetailsService problems
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
-
-    /// <summary>
-    /// EF wraps driver errors, sometimes twice (an execution strategy's InvalidOperationException around a
-    /// DbUpdateException around the MySqlException): look down the whole chain.
-    /// </summary>
 
     private static (int, string, string) Unavailable(string dependency) =>
         (StatusCodes.Status503ServiceUnavailable, "Service unavailable", $"The {dependency} is unavailable; retry later.");
