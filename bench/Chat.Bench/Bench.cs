@@ -19,9 +19,11 @@ public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broke
 /// messages through the API would take longer than the whole benchmark may.
 /// </summary>
 /// <param name="UserTokensToken">An application in user_tokens mode whose chat 1 has <see cref="Fixtures.BenchUser"/>; <paramref name="UserToken"/> is that user's.</param>
+/// <param name="OpenMemberToken">An application in open mode whose chat 1 has <see cref="Fixtures.BenchUser"/>: the same writes as a
+/// user token's (the sender a member, so the sender's cursors move with each message) without the credential.</param>
 public sealed record Fixtures(
     string ProductToken, long ProductApp,
-    string UserTokensToken, string UserToken,
+    string UserTokensToken, string UserToken, string OpenMemberToken,
     string HistoryToken,
     string ManyToken,
     string PlainPageToken, string ReactedPageToken,
@@ -40,12 +42,15 @@ public sealed record Fixtures(
             productApp = await db.ApplicationIdAsync(productToken);
             await bench.Api.CreateChatAsync(productToken); // chat 1: the single-chat write load
         }
-        var (userTokensToken, userToken) = ("", "");
+        var (userTokensToken, userToken, openMemberToken) = ("", "", "");
         if (s.Measures("creation"))
         {
             var locked = await bench.Api.CreateApplicationAsync("bench user tokens", "user_tokens");
             await bench.Api.CreateChatAsync(locked, [BenchUser]);
             (userTokensToken, userToken) = (locked.Token, Api.UserToken(locked.Secret, BenchUser, TimeSpan.FromHours(12)));
+            var open = await bench.Api.CreateApplicationAsync("bench open with a member", "open");
+            await bench.Api.CreateChatAsync(open, [BenchUser]);
+            openMemberToken = open.Token;
         }
 
         var history = await db.CreateApplicationAsync("bench history", 1);
@@ -72,7 +77,7 @@ public sealed record Fixtures(
         // One chat per drain run and raw run, and the last one for the soak's worker.
         var drain = await db.CreateApplicationAsync("bench drain", s.DrainRuns + s.Runs + 1);
         var drainChats = await RowsAsync(db, drain.Id, s.DrainRuns + s.Runs + 1);
-        return new Fixtures(productToken, productApp, userTokensToken, userToken, history.Token, many.Token, plainPage.Token, reactedPage.Token, direct.Token, drain.Id, drainChats);
+        return new Fixtures(productToken, productApp, userTokensToken, userToken, openMemberToken, history.Token, many.Token, plainPage.Token, reactedPage.Token, direct.Token, drain.Id, drainChats);
     }
 
     /// <summary>The end user whose token drives the user-token creation runs.</summary>

@@ -19,6 +19,10 @@ public static class CreationBench
         // roster read that decides visibility, the sender check) into a chat of that user.
         var userChats = $"/applications/{fx.UserTokensToken}/chats";
         Task<WrkResult> AsUser() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-as", userChats, "1", fx.UserToken);
+        // The user token's writes without the credential: open mode, each message naming the same member as sender. It
+        // tells the credential's cost (user token ÷ this) from the cost of moving the sender's cursors (this ÷ open).
+        var memberChats = $"/applications/{fx.OpenMemberToken}/chats";
+        Task<WrkResult> FromMember() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-from", memberChats, "1", Fixtures.BenchUser);
         Task<WrkResult> Ceiling() => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", "/ceiling/chats", "1");
         Task<WrkResult> Direct(int chats) => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", directChats, $"{chats}");
         Task<WrkResult> Chats() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-chat", productChats);
@@ -30,6 +34,8 @@ public static class CreationBench
         await Drained();
         await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post-as", userChats, "1", fx.UserToken);
         await Drained();
+        await Wrk.RunAsync(s.ApiUrl, s.Connections, 3, "post-from", memberChats, "1", Fixtures.BenchUser);
+        await Drained();
         await Wrk.RunAsync(s.BenchUrl, s.Connections, 3, "post", "/ceiling/chats", "1");
         await PurgeCeiling();
         await Wrk.RunAsync(s.BenchUrl, s.Connections, 3, "post", directChats, "1");
@@ -40,6 +46,7 @@ public static class CreationBench
         var load = Report.LoadNow();
         var product = new List<WrkResult>();
         var asUser = new List<WrkResult>();
+        var fromMember = new List<WrkResult>();
         var ceiling = new List<WrkResult>();
         var chats = new List<WrkResult>();
         var direct = new List<WrkResult>();
@@ -54,6 +61,8 @@ public static class CreationBench
             product.Add(result);
 
             asUser.Add(await AsUser());
+            await Drained();
+            fromMember.Add(await FromMember());
             await Drained();
 
             before = ceilingCpu.Start(bench.Cpu);
@@ -74,6 +83,10 @@ public static class CreationBench
         bench.Report.Add("1", "create message, 1 chat, user token in user_tokens mode (product)", new WrkSeries(asUser, load));
         // Each round's user-token run against the open-mode run just before it.
         bench.Report.AddPaired("1", "user token ÷ open mode, message creation", asUser, product, 0.95, "≥ 0.95 (under 5 % cost)", load);
+        bench.Report.Add("1", "create message, 1 chat, open mode, sender a member (the user token's writes, no credential)", new WrkSeries(fromMember, load));
+        bench.Report.AddPaired("1", "user token ÷ open mode with the same member as sender: the credential alone", asUser, fromMember, 0.95,
+            "≥ 0.95 (under 5 % cost)", load);
+        bench.Report.AddPaired("1", "open mode, sender a member ÷ without a sender: moving the sender's cursors", fromMember, product, null, "", load);
         bench.Report.Add("2", "ceiling: Redis INCR + persistent publish awaiting its confirm (bench server, own nginx)", ceilingSeries);
         // Each round's product run against the ceiling run right after it.
         bench.Report.AddPaired("2", "product message creation ÷ ceiling", product, ceiling, 0.7, "≥ 0.70", load);

@@ -25,13 +25,15 @@ public sealed class Report(Settings settings)
 
     /// <summary>
     /// Two loads run round by round, each round's pair minutes apart at most, so a burst of background load moves both
-    /// sides of a pair: the median of the rounds' ratios <paramref name="side"/> ÷ <paramref name="other"/>, against at least <paramref name="target"/>.
+    /// sides of a pair: the median of the rounds' ratios <paramref name="side"/> ÷ <paramref name="other"/>, against at least
+    /// <paramref name="target"/> when there is one.
     /// </summary>
-    public double AddPaired(string id, string what, IReadOnlyList<WrkResult> side, IReadOnlyList<WrkResult> other, double target, string targetText, string load)
+    public double AddPaired(string id, string what, IReadOnlyList<WrkResult> side, IReadOnlyList<WrkResult> other, double? target, string targetText, string load)
     {
         var ratios = side.Zip(other, (a, b) => a.PerSecond / b.PerSecond).ToList();
         var ratio = Stats.Median(ratios);
-        Add(new Row(id, $"{what} (median of the rounds' ratios{CreationBench.Spread(ratios)})", Ratio(ratio), Target: Check(ratio >= target, targetText), Load: load));
+        Add(new Row(id, $"{what} (median of the rounds' ratios{CreationBench.Spread(ratios)})", Ratio(ratio),
+            Target: target is null ? "" : Check(ratio >= target, targetText), Load: load));
         return ratio;
     }
 

@@ -2,6 +2,7 @@
 --   post-chat  <path>                     POST <path> (chat creation)
 --   post       <prefix> <chats>           POST <prefix>/<chat>/messages, chat random in 1..chats
 --   post-as    <prefix> <chats> <bearer>  the same, with Authorization: Bearer <bearer> (a user token)
+--   post-from  <prefix> <chats> <sender>  the same, without a credential, each message naming <sender>
 --   get        <prefix> <chats> <before>  GET  <prefix>/<chat>/messages?limit=50[&before=…]; before is
 --                                         "none", a number (the same page every time) or "random:<max>"
 --   events     <path> <last>              GET  <path>?limit=50&after=<random in 0..last-50> (the change feed)
@@ -24,6 +25,8 @@ function init(args)
   mode, prefix, chats, option, before = args[1], args[2], tonumber(args[3] or "1"), args[4], args[5]
   if mode == "post-as" then
     authorized = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. option }
+  elseif mode == "post-from" then
+    message = message:sub(1, -2) .. ',"sender":"' .. option .. '"}'
   end
   math.randomseed(os.time() * 1000 + (thread_index or 0))
 end
@@ -46,6 +49,8 @@ function request()
     return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", json, message)
   elseif mode == "post-as" then
     return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", authorized, message)
+  elseif mode == "post-from" then
+    return wrk.format("POST", prefix .. "/" .. chat() .. "/messages", json, message)
   elseif mode == "get" then
     return wrk.format("GET", prefix .. "/" .. chat() .. "/messages?limit=50" .. before_param(option))
   elseif mode == "events" then
