@@ -21,12 +21,24 @@ public static class BrokerFaults
         }
     }
 
-    private static async Task RabbitMqCtlAsync(params string[] arguments)
+    /// <summary>The open channels of the API's connection from this local port, as the broker's process ids (numbers are reused).</summary>
+    public static async Task<List<string>> ChannelsAsync(int localPort)
+    {
+        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
+        var lines = (await RabbitMqCtlAsync("-q", "list_channels", "-p", vhost, "name", "pid")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Where(line => line.StartsWith($"127.0.0.1:{localPort} ", StringComparison.Ordinal)).Select(line => line.Split('\t')[^1]).ToList();
+    }
+
+    /// <returns>What it printed.</returns>
+    private static async Task<string> RabbitMqCtlAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var ctl = Process.Start(start)!;
+        var output = ctl.StandardOutput.ReadToEndAsync();
+        var errors = ctl.StandardError.ReadToEndAsync();
         await ctl.WaitForExitAsync();
-        Assert.That(ctl.ExitCode, Is.Zero, $"rabbitmqctl {string.Join(' ', arguments)}: {await ctl.StandardError.ReadToEndAsync()}");
+        Assert.That(ctl.ExitCode, Is.Zero, $"rabbitmqctl {string.Join(' ', arguments)}: {await errors}");
+        return await output;
     }
 }

@@ -148,10 +148,10 @@ public sealed class DependencyDownTests
         try
         {
             await publisher.PublishAsync(open, "{}"u8.ToArray(), null, null, CancellationToken.None);
-            var before = await ChannelsAsync(connection.LocalPort);
+            var before = await BrokerFaults.ChannelsAsync(connection.LocalPort);
             Assert.ThrowsAsync<BrokerUnavailableException>(() => publisher.PublishAsync(full, "{}"u8.ToArray(), null, null, CancellationToken.None));
             await publisher.PublishAsync(open, "{}"u8.ToArray(), null, null, CancellationToken.None);
-            var after = await ChannelsAsync(connection.LocalPort);
+            var after = await BrokerFaults.ChannelsAsync(connection.LocalPort);
             Assert.That(before, Is.Not.Empty);
             Assert.That(after, Is.Not.Empty);
             Assert.That(after.Intersect(before), Is.Empty, "the publish after a nack goes on a channel opened since");
@@ -164,19 +164,6 @@ public sealed class DependencyDownTests
                 await channel.ExchangeDeleteAsync(name);
             }
         }
-    }
-
-    /// <summary>The open channels of the connection from this local port, as the broker's process ids (numbers are reused).</summary>
-    private static async Task<List<string>> ChannelsAsync(int localPort)
-    {
-        var vhost = new Uri(TestServices.RabbitMq).AbsolutePath.Trim('/');
-        var start = new System.Diagnostics.ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-q", "list_channels", "-p", vhost, "name", "pid" }) start.ArgumentList.Add(argument);
-        using var ctl = System.Diagnostics.Process.Start(start)!;
-        var lines = (await ctl.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        await ctl.WaitForExitAsync();
-        return lines.Where(line => line.StartsWith($"127.0.0.1:{localPort} ", StringComparison.Ordinal))
-            .Select(line => line.Split('\t')[^1]).ToList();
     }
 
     [Test]
