@@ -17,13 +17,20 @@ public static class RedisKeys
     public static string Chat(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}";
 
     /// <summary>The cached persisted members of a chat.</summary>
-    public static string MembersCache(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members";
+    public static string MembersCache(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:roster";
 
     /// <summary>
-    /// Raised by the worker whenever it releases a pending chat or member state after its commit: a cached copy of the
-    /// chat's persisted row or members counts only while this is unchanged since it was loaded.
+    /// Raised by the worker whenever it releases a pending chat state after its commit: a cached copy of the chat's
+    /// persisted row counts only while this is unchanged since it was loaded.
     /// </summary>
     public static string ChatGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:gen";
+
+    /// <summary>
+    /// The same for the chat's members: raised whenever the worker releases a member state or moves cursors itself. Apart
+    /// from <see cref="ChatGeneration"/> because a sender's cursors move with every message: the cached chat row, read by
+    /// every request into the chat, must not go with them.
+    /// </summary>
+    public static string MembersGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members-gen";
 
     /// <summary>A chat's last known state (JSON), kept while the chat is in use: it answers lookups while MySQL is away.</summary>
     public static string ChatLastKnown(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:known";

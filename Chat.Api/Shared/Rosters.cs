@@ -34,7 +34,7 @@ public sealed class Rosters(MergedReader reader, RedisCache cache, IDbContextFac
     private async Task<IReadOnlyDictionary<Scope, IReadOnlyList<MemberState>>> PersistedAsync(long applicationId, IReadOnlyCollection<Scope> scopes)
     {
         var cached = await Task.WhenAll(scopes.Select(async s => (Scope: s,
-            Copy: await cache.GetAsync<List<MemberState>>("members", MembersCacheOf(s), RedisKeys.ChatGeneration(applicationId, s.ChatNumber)))));
+            Copy: await cache.GetAsync<List<MemberState>>("members", MembersCacheOf(s), RedisKeys.MembersGeneration(applicationId, s.ChatNumber)))));
         var found = cached.Where(c => c.Copy.Hit).ToDictionary(c => c.Scope, c => (IReadOnlyList<MemberState>)(c.Copy.Value ?? []));
         var missed = cached.Where(c => !c.Copy.Hit).ToList();
         if (missed.Count == 0) return found;

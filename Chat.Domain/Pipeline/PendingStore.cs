@@ -98,9 +98,9 @@ public sealed class PendingStore(IDatabase redis)
         return Release.RunAsync(redis, keys, args);
     }
 
-    /// <summary>Raises the generation of chats whose rows the worker changed beyond the writes it released: their cached copies go.</summary>
-    public Task ForgetCachedChatsAsync(IEnumerable<(long App, int Chat)> chats) =>
-        Task.WhenAll(chats.Select(c => redis.StringIncrementAsync(RedisKeys.ChatGeneration(c.App, c.Chat))));
+    /// <summary>Raises the member generation of chats whose member rows the worker changed beyond the writes it released: their cached rosters go.</summary>
+    public Task ForgetCachedRostersAsync(IEnumerable<(long App, int Chat)> chats) =>
+        Task.WhenAll(chats.Select(c => redis.StringIncrementAsync(RedisKeys.MembersGeneration(c.App, c.Chat))));
 
     /// <summary>The pending state of one thing, or null.</summary>
     public async Task<T?> GetAsync<T>(WriteKind<T> kind, Scope scope, string field) where T : class =>

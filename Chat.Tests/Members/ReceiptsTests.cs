@@ -132,4 +132,34 @@ public sealed class ReceiptsTests : TwoApiHosts
         Assert.That((await clients[0].GetOkAsync($"/applications/{token}/chats/{chat}/messages/50")).GetProperty("status").GetString(),
             Is.EqualTo("delivered"), "both have it, alice has not read it");
     }
+
+    [Test]
+    public async Task APersistedReceiptTakesTheCachedRosterButLeavesTheCachedChatRow()
+    {
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
+        var chat = await client.CreateChatAsync(token, new { members = new[] { "alice", "bob" } });
+        await client.PostMessageAsync(token, chat, "m1", sender: "alice");
+        var redis = await MemberRows.RedisAsync();
+        var app = await MemberRows.ApplicationIdAsync(token);
+        async Task<int> BobReadUpToAsync() =>
+            (await client.GetOkAsync($"/applications/{token}/chats/{chat}/members/bob")).GetProperty("read_up_to").GetInt32();
+        async Task<long> GenerationAsync(string key) => (long?)await redis.StringGetAsync(key) ?? 0;
+        var (chatGeneration, membersGeneration) = (RedisKeys.ChatGeneration(app, chat), RedisKeys.MembersGeneration(app, chat));
+
+        await using var worker = await WorkerHost.StartAsync();
+        Assert.That(await Eventually.HoldsAsync(async () => await redis.HashLengthAsync(RedisKeys.PendingMembers(app, chat)) == 0
+            && await redis.HashLengthAsync(RedisKeys.PendingMessages(app, chat)) == 0), "all persisted");
+        Assert.That(await BobReadUpToAsync(), Is.Zero, "the roster is cached from MySQL now");
+        var chatBefore = await GenerationAsync(chatGeneration);
+        var membersBefore = await GenerationAsync(membersGeneration);
+
+        await client.ReportAsync(token, chat, new { user = "bob", read_up_to = 1 });
+        Assert.That(await Eventually.HoldsAsync(async () => await redis.HashLengthAsync(RedisKeys.PendingMembers(app, chat)) == 0),
+            "the receipt is persisted and its pending copy released");
+        Assert.That(await BobReadUpToAsync(), Is.EqualTo(1), "the cached roster went with the release");
+        Assert.That(await GenerationAsync(membersGeneration), Is.GreaterThan(membersBefore));
+        Assert.That(await GenerationAsync(chatGeneration), Is.EqualTo(chatBefore),
+            "a receipt changes no chat row: the chat's cached row, read by every request into the chat, stays");
+    }
 }

@@ -105,7 +105,7 @@ public sealed partial class BatchProcessor
         await _webhooks.AnnounceAsync(outcome, ct);
         // What is persisted no longer needs its pending copy or outbox line, nor its cached rows.
         await Task.WhenAll(outcome.Persisted.GroupBy(w => w.Scope.ApplicationId).Select(app => _pending.ReleaseAsync(app.ToList())));
-        await _pending.ForgetCachedChatsAsync(outcome.RaisedCursors);
+        await _pending.ForgetCachedRostersAsync(outcome.RaisedCursors);
         // Before the ack: if marking fails, the redelivered batch is marked again (docs/decisions/0005).
         await _counts.MarkAsync(outcome.TouchedApplications, outcome.TouchedChatRows);
         if (_log.IsEnabled(LogLevel.Debug))
