@@ -26,11 +26,14 @@ public static class RedisKeys
     public static string ChatGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:gen";
 
     /// <summary>
-    /// The same for the chat's members: raised whenever the worker releases a member state or moves cursors itself. Apart
-    /// from <see cref="ChatGeneration"/> because a sender's cursors move with every message: the cached chat row, read by
-    /// every request into the chat, must not go with them.
+    /// The same for the chat's members, raised when the worker moves cursors itself (SenderCursors). Releasing a member
+    /// state does not raise it: the state goes to <see cref="ReleasedMembers"/> instead, which readers merge over their
+    /// copy, because a sender's cursors move with every message and the copy would otherwise never last.
     /// </summary>
     public static string MembersGeneration(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members-gen";
+
+    /// <summary>The member states of a chat the worker released after its commit, by user (docs/decisions/0010, "Releasing").</summary>
+    public static string ReleasedMembers(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:members-released";
 
     /// <summary>A chat's last known state (JSON), kept while the chat is in use: it answers lookups while MySQL is away.</summary>
     public static string ChatLastKnown(long applicationId, int chatNumber) => $"{App(applicationId)}:c:{chatNumber}:known";

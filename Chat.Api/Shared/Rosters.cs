@@ -7,11 +7,15 @@ using Microsoft.EntityFrameworkCore;
 namespace Chat.Api.Shared;
 
 /// <summary>
-/// The members of chats as of now (docs/decisions/0007): pending states merged over the persisted ones, which come
-/// from a cache that counts only while the chat's generation is unchanged, or from MySQL.
+/// The members of chats as of now (docs/decisions/0007): pending states merged over the persisted ones. Those come
+/// from a cache that counts only while the chat's member generation is unchanged, or from MySQL, with the states the
+/// worker released since merged over them (<see cref="WriteKind.ReleasedCopyOf"/>): a sender's cursors move with every
+/// message, and the cached copy lasts anyway.
 /// </summary>
-public sealed class Rosters(MergedReader reader, RedisCache cache, IDbContextFactory<ChatDbContext> db)
+public sealed class Rosters(MergedReader reader, PendingStore pending, RedisCache cache, IDbContextFactory<ChatDbContext> db)
 {
+    // Shorter than the released copies live (PendingStore.ReleasedCopyLifetime): a copy loaded before a release never
+    // outlives the released state that completes it.
     private static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
 
     public async Task<Roster> OfAsync(long applicationId, int chatNumber) =>
@@ -31,19 +35,24 @@ public sealed class Rosters(MergedReader reader, RedisCache cache, IDbContextFac
     public async Task<string> StatusOfAsync(MessageState message) =>
         (await OfAsync(message.ApplicationId, message.ChatNumber)).StatusOf(message.Number, message.Sender);
 
+    /// <summary>The persisted states, in no particular order and several of one member possibly: the reader combines them.</summary>
     private async Task<IReadOnlyDictionary<Scope, IReadOnlyList<MemberState>>> PersistedAsync(long applicationId, IReadOnlyCollection<Scope> scopes)
     {
-        var cached = await Task.WhenAll(scopes.Select(async s => (Scope: s,
-            Copy: await cache.GetAsync<List<MemberState>>("members", MembersCacheOf(s), RedisKeys.MembersGeneration(applicationId, s.ChatNumber)))));
-        var found = cached.Where(c => c.Copy.Hit).ToDictionary(c => c.Scope, c => (IReadOnlyList<MemberState>)(c.Copy.Value ?? []));
+        var cached = await Task.WhenAll(scopes.Select(async s =>
+        {
+            var released = pending.AllAsync<MemberState>(Kinds.Member.ReleasedCopyOf(s));
+            var copy = await cache.GetAsync<List<MemberState>>("members", MembersCacheOf(s), RedisKeys.MembersGeneration(applicationId, s.ChatNumber));
+            return (Scope: s, Copy: copy, Released: await released);
+        }));
+        var found = cached.Where(c => c.Copy.Hit).ToDictionary(c => c.Scope, c => (IReadOnlyList<MemberState>)[.. c.Copy.Value ?? [], .. c.Released]);
         var missed = cached.Where(c => !c.Copy.Hit).ToList();
         if (missed.Count == 0) return found;
         var loaded = await LoadAsync(applicationId, missed.Select(m => m.Scope.ChatNumber).ToList());
-        foreach (var (scope, copy) in missed)
+        foreach (var (scope, copy, released) in missed)
         {
             var members = loaded.GetValueOrDefault(scope.ChatNumber) ?? [];
             cache.Put(MembersCacheOf(scope), copy.Generation, members, CacheTtl);
-            found[scope] = members;
+            found[scope] = [.. members, .. released];
         }
         return found;
     }

@@ -44,7 +44,7 @@ public sealed class PendingStore(IDatabase redis)
             w.Version, w.Base, PendingValue.Of(w), w.Kind.HiddenIsFinal ? "1" : "0", w.Line.ToString(),
             w.Event is null ? "" : PendingValue.Of(Kinds.FeedEvent.Write(Kinds.FeedEvent.EventOf(w))),
             new OutboxLine(Kinds.FeedEvent.Code, w.Version, 0, "").ToString(),
-        })));
+        }, (RedisKey?)null)));
         var results = (RedisResult[])(await Accept.RunAsync(redis, keys, args))!;
         // Listed only after the script: on a Redis Cluster the list is on another node, and a listing that overtook its
         // line could be undone by a sweep in between, leaving the line unlisted (docs/decisions/0013).
@@ -73,7 +73,7 @@ public sealed class PendingStore(IDatabase redis)
                 p.Write.Version, p.Found, p.Write.Line.ToString(), p.Write.Seq,
                 voided is null ? "" : PendingValue.Of(voided), voided?.Line.ToString() ?? "",
                 entry is null ? "" : Kinds.FeedEvent.Write(entry).Line.ToString(),
-            });
+            }, (RedisKey?)null);
         }));
         return TakeBack.RunAsync(redis, keys, args);
     }
@@ -86,15 +86,27 @@ public sealed class PendingStore(IDatabase redis)
     }
 
     /// <summary>
+    /// How long a kind's released copy (<see cref="WriteKind.ReleasedCopyOf"/>) outlives its last release: longer than
+    /// any cached copy that may have been loaded before that release lives (Rosters keep theirs a minute).
+    /// </summary>
+    public static readonly TimeSpan ReleasedCopyLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// After the worker committed these writes of one application: forget the pending copies still at exactly these
-    /// versions, their outbox lines, and every cached row they changed (by raising its generation).
+    /// versions, their outbox lines, and every cached row they changed (by raising its generation); keep each state in
+    /// its kind's released copy, if it has one, unless a newer one is there.
     /// </summary>
     public Task ReleaseAsync(IReadOnlyList<Write> persisted)
     {
         var generations = persisted.Select(w => w.Kind.GenerationOf(w.Scope, w.State)).OfType<string>().Distinct().Select(g => (RedisKey)g).ToList();
         // A batch of receipts repeats the same state many times.
-        var (keys, args) = Layout([RedisKeys.Outbox(ApplicationOf(persisted)), .. generations], [Ttl, generations.Count],
-            persisted.DistinctBy(w => w.Line).Select(w => (w, new RedisValue[] { w.Version, w.Line.ToString() })));
+        var states = persisted.DistinctBy(w => w.Line).Select(w => (w, w.Kind.ReleasedCopyOf(w.Scope)) switch
+        {
+            (var write, null) => (write, new RedisValue[] { write.Version, write.Line.ToString(), "" }, (RedisKey?)null),
+            (var write, var copy) => (write, new RedisValue[] { write.Version, write.Line.ToString(), PendingValue.Of(write) }, (RedisKey?)copy),
+        });
+        var (keys, args) = Layout([RedisKeys.Outbox(ApplicationOf(persisted)), .. generations],
+            [Ttl, generations.Count, (long)ReleasedCopyLifetime.TotalSeconds], states);
         return Release.RunAsync(redis, keys, args);
     }
 
@@ -138,17 +150,18 @@ public sealed class PendingStore(IDatabase redis)
 
     /// <summary>
     /// The key and argument layout the pipeline's scripts share (next_view in prelude.lua): the head, then per state its
-    /// own arguments, the number of its views and per view its field and score; the keys of every view (its hash, then
-    /// its index if it has one).
+    /// own arguments, the number of its views and per view its field and score; per state its own key if it has one,
+    /// then the keys of every view (its hash, then its index if it has one).
     /// </summary>
     private static (RedisKey[] Keys, RedisValue[] Args) Layout(RedisKey[] headKeys, RedisValue[] headArgs,
-        IEnumerable<(Write Write, RedisValue[] Args)> states)
+        IEnumerable<(Write Write, RedisValue[] Args, RedisKey? Key)> states)
     {
         var keys = new List<RedisKey>(headKeys);
         var args = new List<RedisValue>(headArgs);
-        foreach (var (write, own) in states)
+        foreach (var (write, own, key) in states)
         {
             var views = write.Kind.ViewsOf(write.Scope, write.State).ToList();
+            if (key is { } ownKey) keys.Add(ownKey);
             args.AddRange(own);
             args.Add(views.Count);
             foreach (var view in views)

@@ -32,6 +32,13 @@ public abstract class WriteKind
     public abstract bool Hides(object state);
     public abstract IEnumerable<PendingView> ViewsOf(Scope scope, object state);
     public abstract string? GenerationOf(Scope scope, object state);
+
+    /// <summary>
+    /// A hash that keeps, by field, the latest state of the scope the worker released (null: none). A reader that caches
+    /// persisted rows merges it over its copy, so a release needs no invalidation of that copy: for things that change
+    /// with every message (a sender's cursors), where a raised generation would leave the copy almost never valid.
+    /// </summary>
+    public virtual string? ReleasedCopyOf(Scope scope) => null;
     public abstract object Combine(object current, object other);
     public abstract object WithVersion(object state, DateTime version);
     public abstract object Parse(string json);

@@ -34,7 +34,7 @@ public sealed class MemberKind : WriteKind<MemberState>
         new(RedisKeys.PendingUserChats(scope.ApplicationId, member.UserId), scope.ChatNumber.ToString(CultureInfo.InvariantCulture), scope.ChatNumber),
     ];
 
-    public override string GenerationOf(Scope scope, MemberState member) => RedisKeys.MembersGeneration(scope.ApplicationId, scope.ChatNumber);
+    public override string ReleasedCopyOf(Scope scope) => RedisKeys.ReleasedMembers(scope.ApplicationId, scope.ChatNumber);
 
     /// <summary>The newer membership (the other on a tie) with the greater cursors, whatever the order.</summary>
     public override MemberState Combine(MemberState current, MemberState other) => (other.UpdatedAt >= current.UpdatedAt ? other : current) with
