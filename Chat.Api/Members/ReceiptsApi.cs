@@ -35,7 +35,7 @@ public static class ReceiptsApi
         if (!validation.IsValid) return validation.Problem();
         if (!request.TryActFor(named, out var user)) return Access.Forbidden("A user token reports receipts only for its own user.");
 
-        if ((await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)).Find(user!) is not { } member)
+        if ((await request.RosterAsync(services.Rosters)).Find(user!) is not { } member)
             return validation.Add("user", "is not a member of this chat.").Problem();
         var last = await services.LastNumbers.OfAsync(request.App, request.Chat);
         if (body.DeliveredUpTo > last) validation.Add("delivered_up_to", $"must not be beyond the chat's last message ({last}).");
@@ -60,7 +60,7 @@ public static class ReceiptsApi
         MessageReader reader, Rosters rosters)
     {
         if (await reader.FindAsync(request.App, request.Chat, number) is not { } message) return TypedResults.NotFound();
-        var roster = await rosters.OfAsync(request.App.Id, request.ChatNumber);
+        var roster = await request.RosterAsync(rosters);
         return TypedResults.Ok(new MessageReceiptsResponse(number, roster.StatusOf(number, message.Sender),
             roster.RecipientsOf(number, message.Sender).Select(r => new RecipientStatus(r.User, r.Status)).ToList()));
     }

@@ -50,7 +50,7 @@ public static class MessagesApi
             validation.Add("reply_to", "must be the number of a live message of this chat.");
         var metadata = validation.Metadata("metadata", body.Metadata);
         var mentions = UserIds.List(validation, "mentions", body.Mentions, required: false);
-        if (mentions.Count > 0 && (await services.Rosters.OfAsync(request.App.Id, request.ChatNumber)) is var roster
+        if (mentions.Count > 0 && (await request.RosterAsync(services.Rosters)) is var roster
                                && mentions.FirstOrDefault(m => roster.Find(m) is null) is { } stranger)
             validation.Add("mentions", $"{stranger} is not a member of this chat.");
         if (!validation.IsValid) return validation.Problem();
@@ -116,7 +116,7 @@ public static class MessagesApi
         Roster roster;
         try
         {
-            roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
+            roster = await request.RosterAsync(services.Rosters);
         }
         catch (Exception e) when (Failures.DatabaseUnavailable(e))
         {
@@ -184,7 +184,7 @@ public static class MessagesApi
         var (from, to) = (query.From?.ToUniversalTime(), query.To?.ToUniversalTime());
         var withDeleted = query.IncludeDeleted ?? false;
         var page = await services.Reader.PageAsync(request.App, request.Chat, range, take, new(from, to, query.ReplyTo), withDeleted);
-        var roster = await services.Rosters.OfAsync(request.App.Id, request.ChatNumber);
+        var roster = await request.RosterAsync(services.Rosters);
         var details = await services.Details.OfAsync(request.App, request.Chat, page.Items.Select(m => m.Number).ToList(), request.Caller);
         var items = page.Items.Select(m => m.ToResponse(roster.StatusOf(m.Number, m.Sender), details[m.Number])).ToList();
 

@@ -12,6 +12,7 @@ public sealed class RequestContext
     private KnownApplication? _app;
     private KnownChat? _chat;
     private Caller? _caller;
+    private Roster? _roster;
 
     public KnownApplication App => _app ?? throw new InvalidOperationException("This endpoint is not in an application's route group.");
     public KnownChat Chat => _chat ?? throw new InvalidOperationException("This endpoint is not in a chat's route group.");
@@ -29,6 +30,13 @@ public sealed class RequestContext
         user = named ?? Caller.UserId;
         return Caller.MayActFor(user);
     }
+
+    /// <summary>
+    /// The chat's members as this request first read them: the route group reads them for a user token's access, and a
+    /// handler that reads before it writes goes on from that read instead of making another. One that reads after its
+    /// own write reads afresh (<see cref="Rosters.OfAsync(long, int)"/>).
+    /// </summary>
+    public async ValueTask<Roster> RosterAsync(Rosters rosters) => _roster ??= await rosters.OfAsync(App.Id, ChatNumber);
 
     internal void Resolve(KnownApplication app, KnownChat? chat) => (_app, _chat) = (app, chat);
 

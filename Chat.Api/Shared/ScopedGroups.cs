@@ -46,7 +46,7 @@ public static class ScopedGroups
         request.Resolve(found, chat);
         // Only a user token is limited to some chats: nobody else pays for reading the members here.
         return request.Caller.IsUser
-            ? Access.CheckChat(http, request, await services.GetRequiredService<Rosters>().OfAsync(found.Id, number))
+            ? Access.CheckChat(http, request, await request.RosterAsync(services.GetRequiredService<Rosters>()))
             : null;
     }
 }
