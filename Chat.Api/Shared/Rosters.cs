@@ -14,9 +14,11 @@ namespace Chat.Api.Shared;
 /// </summary>
 public sealed class Rosters(MergedReader reader, PendingStore pending, RedisCache cache, IDbContextFactory<ChatDbContext> db)
 {
-    // Shorter than the released copies live (PendingStore.ReleasedCopyLifetime): a copy loaded before a release never
-    // outlives the released state that completes it.
-    private static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a cached roster counts at most. Well under <see cref="PendingStore.ReleasedCopyLifetime"/>: a copy loaded
+    /// before a release must never outlive the released state that completes it (RostersTests holds the two apart).
+    /// </summary>
+    public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
 
     public async Task<Roster> OfAsync(long applicationId, int chatNumber) =>
         (await OfAsync(applicationId, [chatNumber]))[chatNumber];

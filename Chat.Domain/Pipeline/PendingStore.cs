@@ -118,7 +118,7 @@ public sealed class PendingStore(IDatabase redis)
     public async Task<T?> GetAsync<T>(WriteKind<T> kind, Scope scope, string field) where T : class =>
         await redis.HashGetAsync(kind.PendingHash(scope), field) is { HasValue: true } value ? PendingValue.StateOf<T>(value!) : null;
 
-    /// <summary>Every pending state of a small view (a chat's members), in no particular order.</summary>
+    /// <summary>Every state of a small hash of pending values (a chat's pending members, or their released copy), in no particular order.</summary>
     public async Task<IReadOnlyList<T>> AllAsync<T>(string hash) =>
         (await redis.HashValuesAsync(hash)).Select(v => PendingValue.StateOf<T>(v!)).ToList();
 

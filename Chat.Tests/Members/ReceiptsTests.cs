@@ -1,4 +1,6 @@
+using Chat.Api.Shared;
 using Chat.Contracts;
+using Chat.Domain.Pipeline;
 using System.Net;
 using System.Net.Http.Json;
 using Chat.Tests.Infrastructure;
@@ -131,6 +133,14 @@ public sealed class ReceiptsTests : TwoApiHosts
             "read back from MySQL");
         Assert.That((await clients[0].GetOkAsync($"/applications/{token}/chats/{chat}/messages/50")).GetProperty("status").GetString(),
             Is.EqualTo("delivered"), "both have it, alice has not read it");
+    }
+
+    [Test]
+    public void AReleasedCopyOutlivesEveryCachedRosterThatMayPredateIt()
+    {
+        // A roster copy may be loaded from MySQL just before a release and stored just after it; only the released copy
+        // then has the released state, so it must live longer than the copy, with room for a slow load.
+        Assert.That(PendingStore.ReleasedCopyLifetime, Is.GreaterThanOrEqualTo(Rosters.CacheTtl * 5));
     }
 
     [Test]

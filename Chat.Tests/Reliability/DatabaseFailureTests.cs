@@ -1,7 +1,7 @@
 using System.Net;
-using Chat.Contracts;
 using System.Reflection;
 using Chat.Api.Shared;
+using Chat.Contracts;
 using Chat.Domain.Data;
 using Chat.Tests.Infrastructure;
 using Microsoft.AspNetCore.TestHost;
