@@ -31,6 +31,13 @@ public static class ChatTelemetry
     public static readonly Counter<long> WebhookOutcomes = Meter.CreateCounter<long>("chat.webhooks.deliveries", "{attempt}",
         "Webhook delivery attempts by outcome");
 
+    /// <summary>
+    /// Webhook deliveries that went through the <c>chat.webhooks</c> queue rather than straight out of the fan-out: their
+    /// receiver was failing or its slots were busy. Near zero while receivers keep up.
+    /// </summary>
+    public static readonly Counter<long> WebhooksQueued = Meter.CreateCounter<long>("chat.webhooks.queued", "{delivery}",
+        "Webhook deliveries queued because their receiver was failing or busy");
+
     /// <summary>The current span's context as message headers (nothing when no span is being recorded).</summary>
     public static IDictionary<string, object?>? WithTraceContext(IDictionary<string, object?>? headers)
     {

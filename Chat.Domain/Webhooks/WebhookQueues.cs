@@ -26,4 +26,11 @@ public sealed class WebhookQueues(RabbitMqConnection broker, CommandPublisher pu
         var exchange = wait is { } delay ? WebhookTopology.WaitQueue(delay) : WebhookTopology.Queue;
         await publisher.PublishAsync(exchange, JsonSerializer.SerializeToUtf8Bytes(work, CommandJson.Options), messageId: null, headers: null, ct);
     }
+
+    /// <summary>Each onto <c>chat.webhooks</c>, 64 awaiting their confirms at a time.</summary>
+    public async Task PublishAllAsync(IEnumerable<WebhookWork> work, CancellationToken ct)
+    {
+        foreach (var chunk in work.Chunk(64))
+            await Task.WhenAll(chunk.Select(w => PublishAsync(w, ct)));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Chat.Tests.Infrastructure;
 
@@ -88,6 +89,39 @@ public sealed class WebhookDeliveryTests
         Assert.That(await Eventually.HoldsAsync(async () => (log = await app.DeliveriesAsync(hook, "delivered")).Count == 20, Patience), Is.True);
         Assert.That(log.Select(l => l.GetProperty("attempts").GetInt32()), Is.All.GreaterThanOrEqualTo(4));
         Assert.That(log.Select(l => l.GetProperty("last_status").GetInt32()), Is.All.EqualTo(200));
+    }
+
+    [Test]
+    public async Task AReceiverThatKeepsUpGetsEveryEventStraightFromTheFanOutAndAFailingOnesEventsWaitOnTheBroker()
+    {
+        await using var api = new ApiFactory();
+        await using var worker = await WorkerHost.StartAsync(WebhookApp.FastWorker);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var app = await WebhookApp.CreateAsync(api.CreateClient());
+        await app.RegisterAsync(receiver, "message.created");
+        var chat = await app.ChatAsync();
+
+        var queued = 0L;
+        using var meter = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) => { if (instrument.Name == "chat.webhooks.queued") listener.EnableMeasurementEvents(instrument); },
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref queued, value));
+        meter.Start();
+
+        await app.PostMessagesAsync(chat, 40);
+        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Delivered().Count == 40), Patience), Is.True);
+        Assert.That(Interlocked.Read(ref queued), Is.Zero, "no delivery to a receiver that keeps up goes through the queue");
+
+        // Failing now: after its first failed attempts, the rest of its events are queued rather than tried one by one.
+        receiver.Answer = (_, _) => (500, TimeSpan.Zero);
+        await app.PostMessagesAsync(chat, 40, from: 41);
+        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(Interlocked.Read(ref queued) > 0), Patience), Is.True,
+            "a failing receiver's deliveries wait on the broker");
+        receiver.Answer = (_, _) => (200, TimeSpan.Zero);
+        Assert.That(await Eventually.HoldsAsync(() => Task.FromResult(receiver.Delivered().Count == 80), Patience), Is.True,
+            $"every event delivered once it answers again ({receiver.Delivered().Count} of 80)");
+        Assert.That(receiver.Requests.All(r => r.Verified), Is.True);
     }
 
     [Test]

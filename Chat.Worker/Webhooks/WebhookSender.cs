@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Chat.Domain.Security;
+using Chat.Domain.Telemetry;
 using Chat.Domain.Webhooks;
 using Microsoft.Extensions.Options;
 using StandardWebhooks;
@@ -13,6 +14,7 @@ namespace Chat.Worker.Webhooks;
 /// One attempt of one delivery, then what follows from its answer (docs/decisions/0016): 2xx delivered; 410 disables the
 /// webhook; anything else, or no answer within <see cref="WebhookOptions.Timeout"/>, waits on the broker's retry ladder
 /// until <see cref="WebhookOptions.RetryFor"/> has passed since the first attempt, then it is recorded as failed.
+/// A fan-out's first attempts go out at once (<see cref="SendOrQueueAsync"/>); only a failing receiver's wait on the broker.
 /// </summary>
 public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore store, WebhookCache hooks, DeliveryLog deliveries,
     WebhookQueues queues, SecretBox secrets,
@@ -21,12 +23,40 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
     public const string Client = "webhooks";
 
     private readonly ConcurrentDictionary<(long, string), SemaphoreSlim> _gates = new();
+    /// <summary>Webhooks whose last attempt here failed or found every slot busy, until one of theirs is delivered.</summary>
+    private readonly ConcurrentDictionary<(long, string), bool> _failing = new();
     private readonly IReadOnlyList<TimeSpan> _ladder = WebhookTopology.Ladder(options.Value);
+
+    /// <summary>
+    /// A fan-out's deliveries, sent without a broker round trip each: each webhook's in order,
+    /// <see cref="WebhookOptions.ConcurrencyPerWebhook"/> at a time, all webhooks at once. Once a webhook's receiver fails
+    /// (or is failing already), the rest of its deliveries are queued on <c>chat.webhooks</c> as single attempts, so a
+    /// failing receiver holds the fan-out for one round of attempts at most, and the broker holds what it has not taken.
+    /// </summary>
+    public async Task SendOrQueueAsync(IReadOnlyList<WebhookWork.Delivery> deliveries, CancellationToken ct) =>
+        await Task.WhenAll(deliveries.GroupBy(d => (d.ApplicationId, d.Webhook)).Select(async hook =>
+        {
+            var ordered = hook.ToList();
+            var sent = 0;
+            while (sent < ordered.Count && !_failing.ContainsKey(hook.Key))
+            {
+                var round = ordered.Skip(sent).Take(options.Value.ConcurrencyPerWebhook).ToList();
+                await Task.WhenAll(round.Select(d => DeliverAsync(d, ct)));
+                sent += round.Count;
+            }
+            if (sent == ordered.Count) return;
+            await queues.PublishAllAsync(ordered.Skip(sent), ct);
+            ChatTelemetry.WebhooksQueued.Add(ordered.Count - sent);
+        }));
 
     public async Task DeliverAsync(WebhookWork.Delivery delivery, CancellationToken ct)
     {
         var hook = await hooks.FindAsync(delivery.ApplicationId, delivery.Webhook, ct);
-        if (hook is null) return; // deleted: its log went with it
+        if (hook is null)
+        {
+            _failing.TryRemove((delivery.ApplicationId, delivery.Webhook), out _);
+            return; // deleted: its log went with it
+        }
         if (hook.DisabledAt is not null)
         {
             Record(delivery, WebhookStore.Statuses.Failed, delivery.Attempt, null, "The webhook is disabled.", null);
@@ -38,7 +68,9 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         var gate = _gates.GetOrAdd((hook.ApplicationId, hook.Id), _ => new SemaphoreSlim(options.Value.ConcurrencyPerWebhook));
         if (!await gate.WaitAsync(TimeSpan.FromSeconds(1), ct))
         {
+            _failing[(hook.ApplicationId, hook.Id)] = true;
             await queues.PublishAsync(delivery, ct, wait: _ladder[0]);
+            ChatTelemetry.WebhooksQueued.Add(1);
             return;
         }
         (int? Status, string? Error) answer;
@@ -58,9 +90,11 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         var attempt = delivery.Attempt + 1;
         if (status is >= 200 and < 300)
         {
+            _failing.TryRemove((hook.ApplicationId, hook.Id), out _);
             Record(delivery, WebhookStore.Statuses.Delivered, attempt, status, null, null);
             return;
         }
+        _failing[(hook.ApplicationId, hook.Id)] = true;
         if (status == (int)HttpStatusCode.Gone)
         {
             await store.DisableAsync(hook.ApplicationId, hook.Id, "The receiver answered 410 Gone.", Now, ct);
@@ -107,7 +141,7 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
 
     private void Record(WebhookWork.Delivery d, string status, int attempts, int? lastStatus, string? error, DateTime? next)
     {
-        Chat.Domain.Telemetry.ChatTelemetry.WebhookOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", status));
+        ChatTelemetry.WebhookOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", status));
         deliveries.Add(d.ApplicationId, d.Webhook,
             new DeliveryRow(d.Seq, d.Type, status, attempts, lastStatus, error is null ? null : Shorten(error), d.FirstAttemptAt, Now, next));
     }
