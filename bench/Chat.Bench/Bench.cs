@@ -10,6 +10,9 @@ public sealed record Bench(Settings Settings, Api Api, Database Db, Broker Broke
     /// <summary>Message creation in one chat through nginx (measurement 1), for the reads that are compared with it.</summary>
     public WrkSeries? Creation { get; set; }
 
+    /// <summary>CPU milliseconds of all processes per created message (measurement 1), for costs stated as a share of it.</summary>
+    public double CpuPerCreatedMessage { get; set; } = double.NaN;
+
     public static void Step(string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 }
 

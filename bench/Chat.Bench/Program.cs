@@ -10,7 +10,11 @@ var bench = new Bench(settings, api, new Database(settings), broker, new Process
 
 var fixtures = await Fixtures.CreateAsync(bench);
 bench.Processes.Sample("start (data set up)");
-if (settings.Measures("creation")) await CreationBench.RunAsync(bench, fixtures);
+if (settings.Measures("creation"))
+{
+    await CreationBench.RunAsync(bench, fixtures);
+    await CredentialBench.RunAsync(bench, bench.CpuPerCreatedMessage);
+}
 if (settings.Measures("lag")) await LagBench.RunAsync(bench, fixtures);
 if (settings.Measures("reads")) await ReadBench.RunAsync(bench, fixtures);
 if (settings.Measures("search")) await SearchBench.RunAsync(bench, fixtures);
