@@ -107,6 +107,16 @@ public sealed class TestServices
             await server.FlushDatabaseAsync(options.DefaultDatabase ?? 0);
     }
 
+    /// <summary>Makes every Redis master forget its cached Lua scripts (what a restart leaves), keeping the data.</summary>
+    public static async Task FlushRedisScriptsAsync()
+    {
+        var options = ConfigurationOptions.Parse(Redis);
+        options.AllowAdmin = true;
+        await using var redis = await Reach("Redis", () => ConnectionMultiplexer.ConnectAsync(options));
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+            await server.ScriptFlushAsync();
+    }
+
     private static async Task<MySqlConnection> OpenAsync(string connectionString)
     {
         var connection = new MySqlConnection(connectionString);

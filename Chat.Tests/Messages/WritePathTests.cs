@@ -108,6 +108,22 @@ public sealed class WritePathTests : TwoApiHosts
     }
 
     [Test]
+    public async Task ARedisThatForgotItsScriptsIsTaughtThemAgainAndNothingFails()
+    {
+        var token = await HostA.CreateApplicationAsync();
+        var client = HostA.CreateClient();
+        await using var worker = await WorkerHost.StartAsync();
+        await client.CreateChatAsync(token, new { });
+        for (var i = 0; i < 5; i++) await client.PostMessageAsync(token, 1, $"before {i}");
+        Assert.That(await WorkerHost.WaitForMessagesAsync(token, 5), Is.EqualTo(5));
+
+        // Scripts run by their SHA-1: a server without them answers NOSCRIPT, and the text goes once (API and worker).
+        await TestServices.FlushRedisScriptsAsync();
+        for (var i = 0; i < 5; i++) await client.PostMessageAsync(token, 1, $"after {i}");
+        Assert.That(await WorkerHost.WaitForMessagesAsync(token, 10), Is.EqualTo(10), "accepted and persisted after the flush");
+    }
+
+    [Test]
     public async Task IdempotencyKeyReplaysTheFirstResponseAndAllocatesOnce()
     {
         var token = await HostA.CreateApplicationAsync();
