@@ -98,23 +98,18 @@ public sealed class TestServices
     }
 
     /// <summary>Empties the tests' Redis database (what a Redis data loss leaves); on a Redis Cluster (database 0 only) every master's.</summary>
-    public static async Task FlushRedisAsync()
-    {
-        var options = ConfigurationOptions.Parse(Redis);
-        options.AllowAdmin = true;
-        await using var redis = await Reach("Redis", () => ConnectionMultiplexer.ConnectAsync(options));
-        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-            await server.FlushDatabaseAsync(options.DefaultDatabase ?? 0);
-    }
+    public static Task FlushRedisAsync() => OnEveryRedisMasterAsync((server, options) => server.FlushDatabaseAsync(options.DefaultDatabase ?? 0));
 
     /// <summary>Makes every Redis master forget its cached Lua scripts (what a restart leaves), keeping the data.</summary>
-    public static async Task FlushRedisScriptsAsync()
+    public static Task FlushRedisScriptsAsync() => OnEveryRedisMasterAsync((server, _) => server.ScriptFlushAsync());
+
+    private static async Task OnEveryRedisMasterAsync(Func<IServer, ConfigurationOptions, Task> action)
     {
         var options = ConfigurationOptions.Parse(Redis);
         options.AllowAdmin = true;
         await using var redis = await Reach("Redis", () => ConnectionMultiplexer.ConnectAsync(options));
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-            await server.ScriptFlushAsync();
+            await action(server, options);
     }
 
     private static async Task<MySqlConnection> OpenAsync(string connectionString)
