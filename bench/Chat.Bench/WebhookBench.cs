@@ -1,28 +1,25 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
 
 namespace Chat.Bench;
 
 /// <summary>
 /// Measurement 9 (docs/decisions/0016): message creation and persistence with one webhook registered (a fast local
-/// receiver, in this process) against none, interleaved round by round in the same run. Delivery runs in the worker off
+/// receiver, bench server instance 1) against none, interleaved round by round in the same run. Delivery runs in the worker off
 /// the persistence path; the target is that neither creation nor persistence slows by more than 10 %.
 /// </summary>
 public static class WebhookBench
 {
-    public const int ReceiverPort = 5096;
-
     public static async Task RunAsync(Bench bench)
     {
         var s = bench.Settings;
         Bench.Step("Webhooks: creation and persistence with one webhook (fast local receiver) vs none ...");
-        using var receiver = new Receiver(ReceiverPort);
+        var receiver = new Receiver(bench.Api.Http);
         var plain = await AppAsync(bench, "bench no webhook");
         var hooked = await AppAsync(bench, "bench one webhook");
         using (var register = new HttpRequestMessage(HttpMethod.Post, $"/applications/{hooked.Token}/webhooks")
                {
-                   Content = JsonContent.Create(new { url = $"http://127.0.0.1:{ReceiverPort}/hooks", events = new[] { "*" } }, options: Api.Json),
+                   Content = JsonContent.Create(new { url = Receiver.Url, events = new[] { "*" } }, options: Api.Json),
                })
         {
             register.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", hooked.Secret);
@@ -45,7 +42,7 @@ public static class WebhookBench
             var (result, rate) = await noneCpu.MeasureAsync(bench.Cpu, () => MeasureAsync(bench, plain, Post), m => m.Result.Requests);
             none.Add(result);
             persistNone.Add(rate);
-            var delivered = receiver.Count;
+            var delivered = await receiver.CountAsync();
             var clock = new Stopwatch();
             (result, rate) = await oneCpu.MeasureAsync(bench.Cpu, async () =>
             {
@@ -53,7 +50,7 @@ public static class WebhookBench
                 // Every message created in the round, delivered: how long after the load ended.
                 clock.Start();
                 var created = measured.Result.Requests - measured.Result.StatusErrors;
-                while (receiver.Count < delivered + created && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
+                while (await receiver.CountAsync() < delivered + created && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
                 return measured;
             }, m => m.Result.Requests);
             one.Add(result);
@@ -71,10 +68,11 @@ public static class WebhookBench
         bench.Report.AddCpuCost("9", "one webhook ÷ none, in CPU (creation, persistence and every delivery; not the receiver's)", oneCpu, noneCpu, 0.9,
             "≥ 0.90", load);
         bench.Report.Extra("Where the CPU goes with one webhook registered (CPU milliseconds per created message, all runs, until every " +
-                           "message of a run was persisted and delivered; the receiver runs in the bench driver):",
+                           "message of a run was persisted and delivered; the receiver is bench server 1):",
             CpuTally.Table(("no webhook", noneCpu), ("one webhook", oneCpu)));
-        bench.Report.Add(new Row("9", $"webhook deliveries: {receiver.Count:N0} received; every message of a round delivered " +
-                                      $"{Stats.Median(catchUp):0.0} s (median) after its load ended", $"{receiver.Count:N0}", Load: load));
+        var received = await receiver.CountAsync();
+        bench.Report.Add(new Row("9", $"webhook deliveries: {received:N0} received; every message of a round delivered " +
+                                      $"{Stats.Median(catchUp):0.0} s (median) after its load ended", $"{received:N0}", Load: load));
     }
 
     private static async Task<Api.Application> AppAsync(Bench bench, string name)
@@ -98,37 +96,11 @@ public static class WebhookBench
         return (result, persisted / clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>A fast receiver: answers 204 at once and counts.</summary>
-    private sealed class Receiver : IDisposable
+    /// <summary>The receiver of bench server instance 1 (bench/Chat.Bench.Server, its own port, not through nginx).</summary>
+    private sealed class Receiver(HttpClient http)
     {
-        private readonly HttpListener _listener = new();
-        private long _count;
+        public const string Url = "http://127.0.0.1:5010/hooks";
 
-        public long Count => Interlocked.Read(ref _count);
-
-        public Receiver(int port)
-        {
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    try
-                    {
-                        var context = await _listener.GetContextAsync();
-                        Interlocked.Increment(ref _count);
-                        context.Response.StatusCode = 204;
-                        context.Response.Close();
-                    }
-                    catch (Exception) when (!_listener.IsListening)
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-
-        public void Dispose() => _listener.Close();
+        public async Task<long> CountAsync() => long.Parse(await http.GetStringAsync(Url + "/received"));
     }
 }
