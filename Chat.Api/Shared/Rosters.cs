@@ -16,7 +16,7 @@ public sealed class Rosters(MergedReader reader, PendingStore pending, RedisCach
 {
     /// <summary>
     /// How long a cached roster counts at most. Well under <see cref="PendingStore.ReleasedCopyLifetime"/>: a copy loaded
-    /// before a release must never outlive the released state that completes it (RostersTests holds the two apart).
+    /// before a release must never outlive the released state that completes it (ReceiptsTests holds the two apart).
     /// </summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(60);
 

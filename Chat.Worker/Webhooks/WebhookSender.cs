@@ -22,9 +22,7 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
 {
     public const string Client = "webhooks";
 
-    private readonly ConcurrentDictionary<(long, string), SemaphoreSlim> _gates = new();
-    /// <summary>Webhooks whose last attempt here failed or found every slot busy, until one of theirs is delivered.</summary>
-    private readonly ConcurrentDictionary<(long, string), bool> _failing = new();
+    private readonly ConcurrentDictionary<(long, string), Lane> _lanes = new();
     private readonly IReadOnlyList<TimeSpan> _ladder = WebhookTopology.Ladder(options.Value);
 
     /// <summary>
@@ -36,9 +34,9 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
     public async Task SendOrQueueAsync(IReadOnlyList<WebhookWork.Delivery> deliveries, CancellationToken ct) =>
         await Task.WhenAll(deliveries.GroupBy(d => (d.ApplicationId, d.Webhook)).Select(async hook =>
         {
-            var ordered = hook.ToList();
+            var (ordered, lane) = (hook.ToList(), LaneOf(hook.Key.ApplicationId, hook.Key.Webhook));
             var sent = 0;
-            while (sent < ordered.Count && !_failing.ContainsKey(hook.Key))
+            while (sent < ordered.Count && !lane.Failing)
             {
                 var round = ordered.Skip(sent).Take(options.Value.ConcurrencyPerWebhook).ToList();
                 await Task.WhenAll(round.Select(d => DeliverAsync(d, ct)));
@@ -54,7 +52,7 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         var hook = await hooks.FindAsync(delivery.ApplicationId, delivery.Webhook, ct);
         if (hook is null)
         {
-            _failing.TryRemove((delivery.ApplicationId, delivery.Webhook), out _);
+            _lanes.TryRemove((delivery.ApplicationId, delivery.Webhook), out _);
             return; // deleted: its log went with it
         }
         if (hook.DisabledAt is not null)
@@ -65,10 +63,10 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
 
         // A receiver that is slow holds at most this many of the worker's slots; its other deliveries wait on the broker
         // (not counted as attempts) instead of blocking the deliveries of other webhooks.
-        var gate = _gates.GetOrAdd((hook.ApplicationId, hook.Id), _ => new SemaphoreSlim(options.Value.ConcurrencyPerWebhook));
-        if (!await gate.WaitAsync(TimeSpan.FromSeconds(1), ct))
+        var lane = LaneOf(hook.ApplicationId, hook.Id);
+        if (!await lane.Slots.WaitAsync(TimeSpan.FromSeconds(1), ct))
         {
-            _failing[(hook.ApplicationId, hook.Id)] = true;
+            lane.Failing = true;
             await queues.PublishAsync(delivery, ct, wait: _ladder[0]);
             ChatTelemetry.WebhooksQueued.Add(1);
             return;
@@ -80,8 +78,9 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         }
         finally
         {
-            gate.Release();
+            lane.Slots.Release();
         }
+        lane.Failing = answer.Status is not (>= 200 and < 300);
         await FollowUpAsync(hook, delivery, answer.Status, answer.Error, ct);
     }
 
@@ -90,11 +89,9 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         var attempt = delivery.Attempt + 1;
         if (status is >= 200 and < 300)
         {
-            _failing.TryRemove((hook.ApplicationId, hook.Id), out _);
             Record(delivery, WebhookStore.Statuses.Delivered, attempt, status, null, null);
             return;
         }
-        _failing[(hook.ApplicationId, hook.Id)] = true;
         if (status == (int)HttpStatusCode.Gone)
         {
             await store.DisableAsync(hook.ApplicationId, hook.Id, "The receiver answered 410 Gone.", Now, ct);
@@ -147,6 +144,18 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private Lane LaneOf(long app, string webhook) => _lanes.GetOrAdd((app, webhook), _ => new Lane(options.Value.ConcurrencyPerWebhook));
+
+    /// <summary>What this worker keeps per webhook: its request slots, and whether its receiver is failing.</summary>
+    private sealed class Lane(int slots)
+    {
+        /// <summary>A slow receiver holds at most this many of the worker's requests.</summary>
+        public SemaphoreSlim Slots { get; } = new(slots);
+
+        /// <summary>Its last attempt here failed or found every slot busy: its next deliveries wait on the broker.</summary>
+        public volatile bool Failing;
+    }
 
     private static string Shorten(string text) => text.Length <= 250 ? text : text[..250];
 
