@@ -6,31 +6,17 @@ namespace Chat.Bench;
 /// <summary>CPU seconds per process group summed over runs, and the requests they served.</summary>
 public sealed class CpuTally
 {
+    /// <summary>The groups that are the product as deployed: not wrk, the driver or the bench server (and its webhook receiver).</summary>
+    private static readonly string[] Product = ["nginx", "api (3)", "worker", "mariadbd", "redis", "rabbitmq"];
+
     private readonly Dictionary<string, double> _seconds = CpuSampler.Groups.ToDictionary(g => g, _ => 0.0);
+    private readonly List<double> _productPerRequest = [];
     private double _machine;
     private double _wall;
     private long _requests;
 
-    public (Dictionary<string, double> Groups, double Machine, DateTime At) Start(CpuSampler cpu) =>
-        (cpu.Snapshot(), CpuSampler.MachineBusySeconds(), DateTime.UtcNow);
-
-    public void Stop(CpuSampler cpu, (Dictionary<string, double> Groups, double Machine, DateTime At) before, long requests)
-    {
-        var after = cpu.Snapshot();
-        foreach (var group in CpuSampler.Groups) _seconds[group] += after[group] - before.Groups[group];
-        if (requests > 0) _productPerRequest.Add(Product.Sum(g => after[g] - before.Groups[g]) * 1000 / requests);
-        _machine += CpuSampler.MachineBusySeconds() - before.Machine;
-        _wall += (DateTime.UtcNow - before.At).TotalSeconds;
-        _requests += requests;
-    }
-
     /// <summary>CPU milliseconds per request, summed over the process groups (the table's "sum of the above").</summary>
     public double MillisecondsPerRequest => _requests == 0 ? double.NaN : _seconds.Values.Sum() * 1000 / _requests;
-
-    /// <summary>The groups that are the product as deployed: not wrk, the bench server or the driver (and its webhook receiver).</summary>
-    private static readonly string[] Product = ["nginx", "api (3)", "worker", "mariadbd", "redis", "rabbitmq"];
-
-    private readonly List<double> _productPerRequest = [];
 
     /// <summary>CPU milliseconds per request of the product's own processes, one value per measured run.</summary>
     public IReadOnlyList<double> ProductMillisecondsPerRequest => _productPerRequest;
@@ -38,11 +24,19 @@ public sealed class CpuTally
     /// <summary>Runs <paramref name="run"/> and adds the CPU it took and the requests it reports.</summary>
     public async Task<T> MeasureAsync<T>(CpuSampler cpu, Func<Task<T>> run, Func<T, long> requests)
     {
-        var before = Start(cpu);
+        var (before, machine, at) = (cpu.Snapshot(), CpuSampler.MachineBusySeconds(), DateTime.UtcNow);
         var result = await run();
-        Stop(cpu, before, requests(result));
+        var (after, served) = (cpu.Snapshot(), requests(result));
+        foreach (var group in CpuSampler.Groups) _seconds[group] += after[group] - before[group];
+        if (served > 0) _productPerRequest.Add(Product.Sum(g => after[g] - before[g]) * 1000 / served);
+        _machine += CpuSampler.MachineBusySeconds() - machine;
+        _wall += (DateTime.UtcNow - at).TotalSeconds;
+        _requests += served;
         return result;
     }
+
+    /// <summary>One wrk run, counted by the requests it made.</summary>
+    public Task<WrkResult> MeasureAsync(CpuSampler cpu, Func<Task<WrkResult>> run) => MeasureAsync(cpu, run, r => r.Requests);
 
     public static string Table(params (string Name, CpuTally Tally)[] columns)
     {

@@ -26,9 +26,7 @@ public static class DrainBench
             if (run < s.Runs)
             {
                 var raw = chats.Dequeue();
-                var before = rawCpu.Start(bench.Cpu);
-                raws.Add(s.DrainMessages / await bench.Db.RawInsertAsync(raw.Row, s.DrainMessages));
-                rawCpu.Stop(bench.Cpu, before, s.DrainMessages);
+                raws.Add(s.DrainMessages / await rawCpu.MeasureAsync(bench.Cpu, () => bench.Db.RawInsertAsync(raw.Row, s.DrainMessages), _ => s.DrainMessages));
             }
             if (run < s.DrainRuns) drains.Add(await OneDrainAsync(bench, fx.DrainApp, chats.Dequeue(), drainCpu));
         }
@@ -67,19 +65,21 @@ public static class DrainBench
         }
         var firstAt = clock.Elapsed;
         // From the first rows on, like the rate: the worker's start-up (JIT, connections) is not counted.
-        var before = cpu.Start(bench.Cpu);
-        var firstCount = await bench.Db.CountMessagesAsync(chat.Row);
-        while (await bench.Broker.ReadyAsync(QueueNames.Commands) > 0) await Task.Delay(100);
-        while (true)
+        var firstCount = await cpu.MeasureAsync(bench.Cpu, async () =>
         {
-            var count = await bench.Db.CountMessagesAsync(chat.Row);
-            if (count >= s.DrainMessages) break;
-            if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException($"only {count:N0} of {s.DrainMessages:N0} rows after 3 minutes");
-            await Task.Delay(20);
-        }
+            var first = await bench.Db.CountMessagesAsync(chat.Row);
+            while (await bench.Broker.ReadyAsync(QueueNames.Commands) > 0) await Task.Delay(100);
+            while (true)
+            {
+                var count = await bench.Db.CountMessagesAsync(chat.Row);
+                if (count >= s.DrainMessages) break;
+                if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException($"only {count:N0} of {s.DrainMessages:N0} rows after 3 minutes");
+                await Task.Delay(20);
+            }
+            return first;
+        }, first => s.DrainMessages - first);
         var total = clock.Elapsed;
         bench.Processes.Sample($"worker restarted, {s.DrainMessages:N0} queued commands persisted");
-        cpu.Stop(bench.Cpu, before, s.DrainMessages - firstCount);
         // From the first row seen to the last: the worker's start-up (process, JIT, connections) is reported apart.
         var rate = (s.DrainMessages - firstCount) / (total - firstAt).TotalSeconds;
         Bench.Step($"  drained {s.DrainMessages:N0} in {total.TotalSeconds:0.0} s ({rate:N0} msg/s after the first rows); pre-fill took {publish:0.0} s");

@@ -4,7 +4,7 @@ namespace Chat.Bench;
 
 /// <summary>What bench/run passes in the environment; BENCH_QUICK=1 shrinks everything for a smoke run.</summary>
 public sealed record Settings(
-    string ApiUrl, string BenchUrl, string MySql, string RabbitMq, string RunDir, string? Output, bool Quick, IReadOnlySet<string> Phases)
+    string ApiUrl, string BenchUrl, string WebhookReceiverUrl, string MySql, string RabbitMq, string RunDir, string? Output, bool Quick, IReadOnlySet<string> Phases)
 {
     /// <summary>What a run measures unless BENCH_ONLY names phases; "soak" (about 25 minutes) runs only when named.</summary>
     public static readonly string[] AllPhases = ["creation", "lag", "reads", "search", "drain", "memory", "webhooks", "telemetry"];
@@ -28,6 +28,8 @@ public sealed record Settings(
     public static Settings FromEnvironment() => new(
         Environment.GetEnvironmentVariable("BENCH_API") ?? "http://127.0.0.1:8080",
         Environment.GetEnvironmentVariable("BENCH_SERVER") ?? "http://127.0.0.1:8081",
+        // One bench server instance directly, so that its count is every delivery: POST /hooks, GET /hooks/received.
+        Required("BENCH_RECEIVER"),
         // Guids as binary(16), as the product stores them.
         new MySqlConnectionStringBuilder(Required("ConnectionStrings__MySql")) { GuidFormat = MySqlGuidFormat.Binary16 }.ConnectionString,
         Required("ConnectionStrings__RabbitMq"),

@@ -55,7 +55,7 @@ public static class TelemetryBench
             var result = await create(bench.Settings.WriteSeconds);
             await bench.Broker.WaitDrainedAsync();
             return result;
-        }, r => r.Requests);
+        });
     }
 
     private const int WarmUpStep = 3, MinWarmUp = 18, MaxWarmUp = 60;

@@ -14,12 +14,12 @@ public static class WebhookBench
     {
         var s = bench.Settings;
         Bench.Step("Webhooks: creation and persistence with one webhook (fast local receiver) vs none ...");
-        var receiver = new Receiver(bench.Api.Http);
+        var receiver = new Receiver(bench.Api.Http, s.WebhookReceiverUrl);
         var plain = await AppAsync(bench, "bench no webhook");
         var hooked = await AppAsync(bench, "bench one webhook");
         using (var register = new HttpRequestMessage(HttpMethod.Post, $"/applications/{hooked.Token}/webhooks")
                {
-                   Content = JsonContent.Create(new { url = Receiver.Url, events = new[] { "*" } }, options: Api.Json),
+                   Content = JsonContent.Create(new { url = s.WebhookReceiverUrl, events = new[] { "*" } }, options: Api.Json),
                })
         {
             register.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", hooked.Secret);
@@ -96,11 +96,9 @@ public static class WebhookBench
         return (result, persisted / clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The receiver of bench server instance 1 (bench/Chat.Bench.Server, its own port, not through nginx).</summary>
-    private sealed class Receiver(HttpClient http)
+    /// <summary>The receiver of one bench server instance (bench/Chat.Bench.Server, its own port, not through nginx).</summary>
+    private sealed class Receiver(HttpClient http, string url)
     {
-        public const string Url = "http://127.0.0.1:5010/hooks";
-
-        public async Task<long> CountAsync() => long.Parse(await http.GetStringAsync(Url + "/received"));
+        public async Task<long> CountAsync() => long.Parse(await http.GetStringAsync(url + "/received"));
     }
 }
