@@ -26,7 +26,10 @@ public sealed partial class FeedRetention(MySqlDataSource database, TimeProvider
         await using var connection = await database.OpenConnectionAsync(ct);
         var days = await DaysAsync(connection, ct);
 
-        var missing = Enumerable.Range(0, DaysAhead + 1).Select(today.AddDays).Where(d => !days.Contains(d)).ToList();
+        // Only days after the last partition can be split off p_future. A missing day before it (a worker whose clock ran
+        // ahead made later ones) needs none: its rows fall into the next partition up, which a range partition takes.
+        var last = days.Count > 0 ? days.Max() : DateOnly.MinValue;
+        var missing = Enumerable.Range(0, DaysAhead + 1).Select(today.AddDays).Where(d => d > last).ToList();
         if (missing.Count > 0)
         {
             var parts = missing.Select(d => $"PARTITION {Name(d)} VALUES LESS THAN (TO_DAYS('{d.AddDays(1):yyyy-MM-dd}'))");
