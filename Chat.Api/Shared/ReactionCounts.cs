@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Contracts;
+using Chat.Domain.Data;
 using Chat.Domain.Messages;
 using Chat.Domain.Pipeline;
 using MySqlConnector;
@@ -39,13 +40,15 @@ public sealed class ReactionCounts(PendingStore pending)
         var live = new Dictionary<string, ReactionState>();
         if (rowId is not null && connection is not null)
         {
-            var list = string.Join(",", result.Keys);
+            // A range may hold numbers not asked for (Sql.NumbersIn): only those asked for are kept.
+            var asked = Sql.NumbersIn("number", result.Keys);
             await using (var counts = new MySqlCommand($"""
                 SELECT number, reaction, COUNT(*) FROM message_reactions
-                WHERE chat_id = {rowId} AND number IN ({list}) AND removed_at IS NULL GROUP BY number, reaction
+                WHERE chat_id = {rowId} AND {asked} AND removed_at IS NULL GROUP BY number, reaction
                 """, connection, snapshot))
             await using (var reader = await counts.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) result[reader.GetInt32(0)].Counts[reader.GetString(1)] = (int)reader.GetInt64(2);
+                while (await reader.ReadAsync(ct))
+                    if (result.TryGetValue(reader.GetInt32(0), out var of)) of.Counts[reader.GetString(1)] = (int)reader.GetInt64(2);
 
             // The persisted rows the pending states replace, and the caller's own: each (number, user, reaction) read once.
             await using var rows = new MySqlCommand { Connection = connection, Transaction = snapshot };
@@ -58,7 +61,7 @@ public sealed class ReactionCounts(PendingStore pending)
             }
             if (user is not null)
             {
-                keys.Add($"(number IN ({list}) AND user_id = @own)");
+                keys.Add($"({asked} AND user_id = @own)");
                 rows.Parameters.AddWithValue("@own", user);
             }
             if (keys.Count > 0)
@@ -85,7 +88,7 @@ public sealed class ReactionCounts(PendingStore pending)
             else live[field] = state;
         }
         if (user is not null)
-            foreach (var state in live.Values.Where(s => s.UserId == user).OrderBy(s => s.Reaction, StringComparer.Ordinal))
+            foreach (var state in live.Values.Where(s => s.UserId == user && result.ContainsKey(s.Number)).OrderBy(s => s.Reaction, StringComparer.Ordinal))
                 result[state.Number].Own!.Add(state.Reaction);
         return result;
     }

@@ -1,4 +1,5 @@
 using Chat.Contracts;
+using Chat.Domain.Data;
 using Chat.Domain.Messages;
 using Chat.Domain.Pipeline;
 using MySqlConnector;
@@ -31,11 +32,12 @@ public sealed class ReplyCounts(PendingStore pending)
         }
 
         await using (var command = new MySqlCommand($"""
-            SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND reply_to IN ({string.Join(",", numbers)}) AND deleted_at IS NULL
+            SELECT reply_to, COUNT(*) FROM messages WHERE chat_id = {rowId} AND {Sql.NumbersIn("reply_to", numbers)} AND deleted_at IS NULL
             GROUP BY reply_to
             """, connection, snapshot))
         await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) Add(reader.GetInt32(0), (int)reader.GetInt64(1));
+            while (await reader.ReadAsync(ct))
+                if (numbers.Contains(reader.GetInt32(0))) Add(reader.GetInt32(0), (int)reader.GetInt64(1)); // a range may hold others
         if (replies.Count == 0) return counts;
         var stored = await MessageBlocks.LivenessAsync(snapshot!, replies.Select(r => (rowId.Value, r.Number)).ToList(), ct);
         foreach (var reply in replies)

@@ -111,4 +111,31 @@ public sealed class ReactionTests : TwoApiHosts
             await (await clients[1].SendAsAsync(null, HttpMethod.Put, Reactions(token, chat, 1, "👍", user))).ShouldBeAsync(HttpStatusCode.OK);
         Assert.That((await CountsAsync(clients[0]))["👍"], Is.EqualTo(users.Count));
     }
+
+    [Test]
+    public async Task APageOfPersistedMessagesShowsOnlyItsOwnReactionsWhenItsNumbersAreReadAsARange()
+    {
+        var (token, secret) = await HostA.CreateClient().CreateApplicationWithSecretAsync("user_tokens");
+        var client = HostA.CreateClient();
+        var chat = (await (await client.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats", new { members = new[] { "alice", "bob" } }))
+            .ShouldBeAsync(HttpStatusCode.Created)).GetProperty("number").GetInt32();
+        var (alice, bob) = (UserTokens.For(secret, "alice"), UserTokens.For(secret, "bob"));
+        var messages = $"/applications/{token}/chats/{chat}/messages";
+        foreach (var replyTo in new int?[] { null, null, null, 1, null, 1 })
+            await (await client.SendAsAsync(alice, HttpMethod.Post, messages, new { body = "m", reply_to = replyTo })).ShouldBeAsync(HttpStatusCode.Created);
+        foreach (var user in new[] { alice, bob })
+            await (await client.SendAsAsync(user, HttpMethod.Put, Reactions(token, chat, 5, "👍"))).ShouldBeAsync(HttpStatusCode.OK);
+        await (await client.SendAsAsync(bob, HttpMethod.Put, Reactions(token, chat, 6, "party"))).ShouldBeAsync(HttpStatusCode.OK);
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await Eventually.HoldsAsync(async () => await Database.ScalarAsync<long>(
+                "SELECT COUNT(*) FROM message_reactions r JOIN chats c ON c.id = r.chat_id JOIN applications a ON a.id = c.application_id WHERE a.token = @t",
+                ("@t", token)) == 3), "persisted");
+
+        // The replies to 1 are 4 and 6: their reactions are read for 4..6, which holds 5's too.
+        var page = await (await client.SendAsAsync(alice, HttpMethod.Get, $"{messages}?reply_to=1")).ShouldBeAsync(HttpStatusCode.OK);
+        var items = page.GetProperty("data").EnumerateArray().ToList();
+        Assert.That(items.Select(m => m.GetProperty("number").GetInt32()), Is.EqualTo(new[] { 6, 4 }));
+        Assert.That(items.Select(CountsOf), Is.EqualTo(new[] { new Dictionary<string, int> { ["party"] = 1 }, new Dictionary<string, int>() }));
+        Assert.That(items.Select(m => m.GetProperty("own_reactions").GetArrayLength()), Is.EqualTo(new[] { 0, 0 }), "alice's 👍 is on 5, not on the page");
+    }
 }

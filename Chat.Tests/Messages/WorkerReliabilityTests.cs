@@ -62,6 +62,33 @@ public sealed class WorkerReliabilityTests : OneApiHost
     }
 
     [Test]
+    public async Task ANumberTakenByAnotherMessageIsRefusedInABatchWhoseNumbersAreReadAsOneRange()
+    {
+        var token = await Api.CreateApplicationAsync();
+        var appId = await Database.ScalarAsync<long>("SELECT id FROM applications WHERE token = @t", ("@t", token));
+        var t0 = DateTime.UtcNow.AddMinutes(-1);
+        var marker = $"collision-{Guid.NewGuid():N}";
+        MessageChanged Created(int number, string body) =>
+            new(Guid.NewGuid(), Change.Created, new MessageState(appId, 1, number, Guid.NewGuid(), body, null, null, t0, t0, null));
+        await PublishAsync([new ChatChanged(Guid.NewGuid(), Change.Created, new ChatState(appId, 1, Guid.NewGuid(), "c", t0, t0, null)),
+            .. Enumerable.Range(1, 40).Select(n => Created(n, $"first {n}"))]);
+        await using (await WorkerHost.StartAsync())
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 40), Is.EqualTo(40));
+
+        // 41..80 and another message under 20: the worker reads the owners of 20..80 as one range (Sql.SelectKeys), 21..40
+        // among them, which were not asked for and must not count as collisions.
+        await PublishAsync([.. Enumerable.Range(41, 40).Select(n => Created(n, $"second {n}")), Created(20, marker)]);
+        await using (await WorkerHost.StartAsync(new Dictionary<string, string?> { ["Worker:BatchWindow"] = "00:00:02" }))
+        {
+            Assert.That(await WorkerHost.WaitForMessagesAsync(token, 80), Is.EqualTo(80));
+            Assert.That(await DeadLetters.WithMarkerAsync(marker, expected: 1), Has.Count.EqualTo(1), "the colliding one is refused");
+        }
+        var rows = await Database.MessagesAsync(token);
+        Assert.That(rows.Single(r => r.Number == 20).Body, Is.EqualTo("first 20"), "the number keeps the message it was accepted with");
+        Assert.That(rows.Where(r => r.Number > 40).Select(r => r.Body), Is.EqualTo(Enumerable.Range(41, 40).Select(n => $"second {n}")));
+    }
+
+    [Test]
     public async Task AnOlderMemberStateInALaterBatchKeepsTheNewerMembershipAndRaisesOnlyTheCursorsItCarriesHigher()
     {
         var token = await Api.CreateApplicationAsync();
