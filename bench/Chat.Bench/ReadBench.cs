@@ -17,7 +17,8 @@ public static class ReadBench
             Wrk.RunAsync(s.ApiUrl, s.ReadConnections, s.ReadSeconds, "get", prefix, $"{chats}", before);
 
         Bench.Step("History reads in the chat of " + $"{s.HistoryMessages:N0} messages ...");
-        await Get(history, 1, "none"); // warm-up
+        // Run alone (BENCH_ONLY=reads) these are the first requests the processes serve.
+        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.ReadConnections, seconds, "get", history, "1", "none"));
         var first = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "none"));
         bench.Report.Add("5", $"history, first page (50 newest of {s.HistoryMessages:N0}), same page again and again (cached)", first);
         var deep = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "1000"));

@@ -33,23 +33,11 @@ public static class TelemetryBench
         bench.Report.AddCpuCost("10", "telemetry, in CPU", onCpu, offCpu, 0.95, "≥ 0.95 (under 5 % cost)", load);
     }
 
-    /// <summary>
-    /// A warm-up on the real path until the restarted processes run at a steady rate, then the measured run and its queue
-    /// drained. Freshly started, the four processes compile their hot code again while under load, and on 2 cores they
-    /// reach their steady rate only after 20–40 s (360/s rising to 1,900/s, measured): a shorter warm-up measures that.
-    /// </summary>
+    /// <summary>A warm-up on the real path until the restarted processes run at a steady rate (<see cref="Wrk.WarmUpAsync"/>), then
+    /// the measured run and its queue drained.</summary>
     private static async Task<WrkResult> MeasureAsync(Bench bench, Func<int, Task<WrkResult>> create, CpuTally cpu)
     {
-        var (steps, previous) = (0, 0.0);
-        while (true)
-        {
-            var rate = (await create(WarmUpStep)).PerSecond;
-            await bench.Broker.WaitDrainedAsync();
-            steps++;
-            var steady = steps * WarmUpStep >= MinWarmUp && Math.Abs(rate / previous - 1) < 0.1;
-            if (steady || steps * WarmUpStep >= MaxWarmUp) break;
-            previous = rate;
-        }
+        await Wrk.WarmUpAsync(create, () => bench.Broker.WaitDrainedAsync());
         return await cpu.MeasureAsync(bench.Cpu, async () =>
         {
             var result = await create(bench.Settings.WriteSeconds);
@@ -57,8 +45,6 @@ public static class TelemetryBench
             return result;
         });
     }
-
-    private const int WarmUpStep = 3, MinWarmUp = 18, MaxWarmUp = 60;
 
     /// <summary>The three API replicas and the worker restarted with <paramref name="environment"/> added, one at a time.</summary>
     private static async Task RestartAsync(Bench bench, params (string Name, string Value)[] environment)
