@@ -36,11 +36,11 @@ public sealed partial class WebhookSender(IHttpClientFactory http, WebhookStore 
         {
             var (ordered, lane) = (hook.ToList(), LaneOf(hook.Key.ApplicationId, hook.Key.Webhook));
             var sent = 0;
-            while (sent < ordered.Count && !lane.Failing)
+            foreach (var round in ordered.Chunk(options.Value.ConcurrencyPerWebhook))
             {
-                var round = ordered.Skip(sent).Take(options.Value.ConcurrencyPerWebhook).ToList();
+                if (lane.Failing) break;
                 await Task.WhenAll(round.Select(d => DeliverAsync(d, ct)));
-                sent += round.Count;
+                sent += round.Length;
             }
             if (sent == ordered.Count) return;
             await queues.PublishAllAsync(ordered.Skip(sent), ct);
