@@ -13,29 +13,30 @@ public static class CreationBench
         var s = bench.Settings;
         var productChats = $"/applications/{fx.ProductToken}/chats";
         var directChats = $"/direct/applications/{fx.DirectToken}/chats";
-        Task<WrkResult> Product(int chats) => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post", productChats, $"{chats}");
+        // Each run lasts s.WriteSeconds unless a warm-up step asks for fewer.
+        Task<WrkResult> Product(int chats, int? seconds = null) => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds ?? s.WriteSeconds, "post", productChats, $"{chats}");
         // The same load in an application in user_tokens mode, each request carrying a user token (JWT validation, the
         // roster read that decides visibility, the sender check) into a chat of that user.
         var userChats = $"/applications/{fx.UserTokensToken}/chats";
-        Task<WrkResult> AsUser() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-as", userChats, "1", fx.UserToken);
+        Task<WrkResult> AsUser(int? seconds = null) => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds ?? s.WriteSeconds, "post-as", userChats, "1", fx.UserToken);
         // The user token's writes without the credential: open mode, each message naming the same member as sender. It
         // tells the credential's cost (user token ÷ this) from the cost of moving the sender's cursors (this ÷ open).
         var memberChats = $"/applications/{fx.OpenMemberToken}/chats";
-        Task<WrkResult> FromMember() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-from", memberChats, "1", Fixtures.BenchUser);
-        Task<WrkResult> Ceiling() => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", "/ceiling/chats", "1");
-        Task<WrkResult> Direct(int chats) => Wrk.RunAsync(s.BenchUrl, s.Connections, s.WriteSeconds, "post", directChats, $"{chats}");
-        Task<WrkResult> Chats() => Wrk.RunAsync(s.ApiUrl, s.Connections, s.WriteSeconds, "post-chat", productChats);
+        Task<WrkResult> FromMember(int? seconds = null) => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds ?? s.WriteSeconds, "post-from", memberChats, "1", Fixtures.BenchUser);
+        Task<WrkResult> Ceiling(int? seconds = null) => Wrk.RunAsync(s.BenchUrl, s.Connections, seconds ?? s.WriteSeconds, "post", "/ceiling/chats", "1");
+        Task<WrkResult> Direct(int chats, int? seconds = null) => Wrk.RunAsync(s.BenchUrl, s.Connections, seconds ?? s.WriteSeconds, "post", directChats, $"{chats}");
+        Task<WrkResult> Chats(int? seconds = null) => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds ?? s.WriteSeconds, "post-chat", productChats);
         Task Drained() => bench.Broker.WaitDrainedAsync();
         Task PurgeCeiling() => bench.Broker.PurgeAsync(Broker.CeilingQueue);
 
         // Until steady, each: the first round of a run after a 3-s warm-up measured the JIT (707/s against 2,100/s after it).
         Bench.Step("Warming up every endpoint until its rate is steady (not reported) ...");
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds, "post", productChats, "1"), Drained);
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds, "post-as", userChats, "1", fx.UserToken), Drained);
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds, "post-from", memberChats, "1", Fixtures.BenchUser), Drained);
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.BenchUrl, s.Connections, seconds, "post", "/ceiling/chats", "1"), PurgeCeiling);
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.BenchUrl, s.Connections, seconds, "post", directChats, "1"));
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.Connections, seconds, "post-chat", productChats), Drained);
+        await Wrk.WarmUpAsync(seconds => Product(1, seconds), Drained);
+        await Wrk.WarmUpAsync(seconds => AsUser(seconds), Drained);
+        await Wrk.WarmUpAsync(seconds => FromMember(seconds), Drained);
+        await Wrk.WarmUpAsync(seconds => Ceiling(seconds), PurgeCeiling);
+        await Wrk.WarmUpAsync(seconds => Direct(1, seconds));
+        await Wrk.WarmUpAsync(seconds => Chats(seconds), Drained);
 
         Bench.Step($"Creation at {s.Connections} connections: product, ceiling, chats, direct write; {s.Runs} rounds of {s.WriteSeconds} s ...");
         var load = Report.LoadNow();
@@ -62,8 +63,8 @@ public static class CreationBench
 
             // The credential's pair in alternating order: the second run of a pair is slower (the chat and the services
             // carry what the first left; measured 0.83–1.20 either way), so a fixed order would charge that to one side.
-            async Task UserRun() => asUser.Add(await asUserCpu.MeasureAsync(bench.Cpu, () => Persisted(AsUser)));
-            async Task MemberRun() => fromMember.Add(await fromMemberCpu.MeasureAsync(bench.Cpu, () => Persisted(FromMember)));
+            async Task UserRun() => asUser.Add(await asUserCpu.MeasureAsync(bench.Cpu, () => Persisted(() => AsUser())));
+            async Task MemberRun() => fromMember.Add(await fromMemberCpu.MeasureAsync(bench.Cpu, () => Persisted(() => FromMember())));
             if (round % 2 == 0)
             {
                 await UserRun();
@@ -75,7 +76,7 @@ public static class CreationBench
                 await UserRun();
             }
 
-            ceiling.Add(await ceilingCpu.MeasureAsync(bench.Cpu, Ceiling));
+            ceiling.Add(await ceilingCpu.MeasureAsync(bench.Cpu, () => Ceiling()));
             await PurgeCeiling();
 
             chats.Add(await Chats());
@@ -110,7 +111,7 @@ public static class CreationBench
         bench.Report.Add(new Row("1", "CPU per created message, all processes (API, nginx, Redis, RabbitMQ, worker, MariaDB; the table below)",
             $"{cpuMs.ToString("0.00", CultureInfo.InvariantCulture)} ms", Target: Report.Check(cpuMs <= 1.2, "≤ 1.2 ms"), Load: load));
 
-        await GrowthAsync(bench, fx, Product, Direct);
+        await GrowthAsync(bench, fx, chats => Product(chats), chats => Direct(chats));
         bench.Processes.Sample("after the creation runs");
     }
 

@@ -13,12 +13,12 @@ public static class ReadBench
     {
         var s = bench.Settings;
         var history = $"/applications/{fx.HistoryToken}/chats";
-        Task<WrkResult> Get(string prefix, int chats, string before) =>
-            Wrk.RunAsync(s.ApiUrl, s.ReadConnections, s.ReadSeconds, "get", prefix, $"{chats}", before);
+        Task<WrkResult> Get(string prefix, int chats, string before, int? seconds = null) =>
+            Wrk.RunAsync(s.ApiUrl, s.ReadConnections, seconds ?? s.ReadSeconds, "get", prefix, $"{chats}", before);
 
         Bench.Step("History reads in the chat of " + $"{s.HistoryMessages:N0} messages ...");
         // Run alone (BENCH_ONLY=reads) these are the first requests the processes serve.
-        await Wrk.WarmUpAsync(seconds => Wrk.RunAsync(s.ApiUrl, s.ReadConnections, seconds, "get", history, "1", "none"));
+        await Wrk.WarmUpAsync(seconds => Get(history, 1, "none", seconds));
         var first = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "none"));
         bench.Report.Add("5", $"history, first page (50 newest of {s.HistoryMessages:N0}), same page again and again (cached)", first);
         var deep = await Wrk.SeriesAsync(s.Runs, () => Get(history, 1, "1000"));
