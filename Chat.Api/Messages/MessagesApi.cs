@@ -93,7 +93,7 @@ public static class MessagesApi
             if (started is not null)
                 await create.Idempotency.CompleteAsync(started, JsonSerializer.Serialize(response, create.Json.Value.SerializerOptions));
             await services.Events.MessageCreatedAsync(app.Id, chat, accepted.First(w => w.Kind == Kinds.Message).Seq, response);
-            foreach (var cursors in accepted.Where(w => w.Kind == Kinds.Member && w.Seq > 0))
+            foreach (var cursors in accepted.Where(w => w.Kind == Kinds.Member))
                 await services.Events.ReceiptUpdatedAsync(app.Id, chat, cursors.Seq, cursors.StateAs<MemberState>());
             return TypedResults.Created(Location(request, number), response);
         }

@@ -23,24 +23,28 @@ public sealed partial class ChatEvents(IHubContext<ChatHub> hub, RemovedMembers 
     public static string Group(long applicationId, int chatNumber) => $"a:{applicationId}:c:{chatNumber}";
 
     public Task MessageCreatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message) =>
-        SendAsync(applicationId, chatNumber, MessageCreated, new MessageEvent(seq, chatNumber, message.Number, message));
+        SendAsync(applicationId, chatNumber, MessageCreated, seq, new MessageEvent(seq, chatNumber, message.Number, message));
 
     public Task MessageUpdatedAsync(long applicationId, int chatNumber, long seq, MessageResponse message) =>
-        SendAsync(applicationId, chatNumber, MessageUpdated, new MessageEvent(seq, chatNumber, message.Number, message));
+        SendAsync(applicationId, chatNumber, MessageUpdated, seq, new MessageEvent(seq, chatNumber, message.Number, message));
 
     public Task MessageDeletedAsync(long applicationId, int chatNumber, long seq, int number) =>
-        SendAsync(applicationId, chatNumber, MessageDeleted, new MessageDeletedEvent(seq, chatNumber, number));
+        SendAsync(applicationId, chatNumber, MessageDeleted, seq, new MessageDeletedEvent(seq, chatNumber, number));
 
     public Task ReceiptUpdatedAsync(long applicationId, int chatNumber, long seq, MemberState member) =>
-        SendAsync(applicationId, chatNumber, ReceiptUpdated, new ReceiptEvent(seq, chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
+        SendAsync(applicationId, chatNumber, ReceiptUpdated, seq, new ReceiptEvent(seq, chatNumber, member.UserId, member.DeliveredUpTo, member.ReadUpTo));
 
     public Task ReactionChangedAsync(long applicationId, int chatNumber, long seq, ReactionResponse reaction) =>
-        SendAsync(applicationId, chatNumber, reaction.Active ? ReactionAdded : ReactionRemoved, new ReactionEvent(seq, chatNumber, reaction.Number, reaction));
+        SendAsync(applicationId, chatNumber, reaction.Active ? ReactionAdded : ReactionRemoved, seq, new ReactionEvent(seq, chatNumber, reaction.Number, reaction));
 
     public Task MemberRemovedAsync(long applicationId, int chatNumber, string user) => removed.PublishAsync(applicationId, chatNumber, user);
 
-    private async Task SendAsync(long applicationId, int chatNumber, string name, object payload)
+    /// <param name="seq">The change's feed position; 0 when the write was not stored because a newer state of the same
+    /// thing got in first (an edit that lost the race). Nothing is sent then: the event would announce what was never
+    /// stored, and the state that won was announced by its own writer.</param>
+    private async Task SendAsync(long applicationId, int chatNumber, string name, long seq, object payload)
     {
+        if (seq == 0) return;
         try
         {
             await hub.Clients.Group(Group(applicationId, chatNumber)).SendAsync(name, payload);

@@ -95,6 +95,36 @@ public sealed class HubTests : TwoApiHosts
     }
 
     [Test]
+    public async Task OfEditsRacingForOneMessageOnlyThoseStoredAreAnnouncedEachWithItsOwnFeedPosition()
+    {
+        var token = await HostA.CreateApplicationAsync();
+        var (a, b) = (HostA.CreateClient(), HostB.CreateClient());
+        var chat = await a.CreateChatAsync(token, new { });
+        var number = await a.PostMessageAsync(token, chat, "draft");
+        await using var watcher = await HubClient.ConnectAsync(HostA);
+        await watcher.JoinAsync(token, chat);
+
+        // Edits read the message and are based on it: when another edit got in first, the later one is dropped
+        // (last writer wins) and must not be announced as if it had been stored.
+        var edits = Enumerable.Range(1, 24).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? a : b).PatchAsJsonAsync($"/applications/{token}/chats/{chat}/messages/{number}", new { body = $"edit {i}" });
+            await response.ShouldBeAsync(HttpStatusCode.OK);
+        });
+        await Task.WhenAll(edits);
+
+        var updates = (await watcher.DrainAsync(TimeSpan.FromSeconds(1))).Where(e => e.Name == "messageUpdated")
+            .Select(e => (Seq: e.Payload.GetProperty("seq").GetInt64(), Body: e.Payload.GetProperty("message").GetProperty("body").GetString()))
+            .ToList();
+        var feed = (await a.GetOkAsync($"/applications/{token}/events?after=0&limit=200")).GetProperty("data").EnumerateArray()
+            .Where(c => c.GetProperty("type").GetString() == "message.updated").Select(c => c.GetProperty("seq").GetInt64()).ToList();
+        TestContext.Out.WriteLine($"24 racing edits: {feed.Count} stored, {updates.Count} announced");
+        Assert.That(updates.Select(u => u.Seq).Order(), Is.EqualTo(feed.Order()), "one event per stored edit, at its feed position");
+        var current = (await a.GetOkAsync($"/applications/{token}/chats/{chat}/messages/{number}")).GetProperty("body").GetString();
+        Assert.That(updates.MaxBy(u => u.Seq).Body, Is.EqualTo(current), "the last event announces the body that won");
+    }
+
+    [Test]
     public async Task TypingReachesTheOtherMembersOnlyAndIsRateLimitedPerConnection()
     {
         var token = await HostA.CreateApplicationAsync();
