@@ -57,8 +57,14 @@ public sealed class DemoPageTests : PlaywrightTest
             {
                 var file = Path.Combine(directory, $"{TestContext.CurrentContext.Test.Name}-{name}.png");
                 await page.ScreenshotAsync(new() { Path = file, FullPage = true });
-                TestContext.Out.WriteLine($"screenshot: {file}");
+                // A CI log keeps no screenshot: what the page showed is said in words too.
+                var connection = await page.Locator("#connection").GetAttributeAsync("data-state");
+                var error = await page.Locator("#error").TextContentAsync();
+                var ticks = await page.Locator("#messages li").EvaluateAllAsync<string[]>(
+                    "items => items.map(li => li.dataset.number + ':' + (li.querySelector('.tick')?.dataset.status ?? '-'))");
+                TestContext.Out.WriteLine($"[{name}] connection {connection}; error '{error}'; messages {string.Join(' ', ticks)}; screenshot {file}");
             }
+            foreach (var line in _site.ReplicaWarnings) TestContext.Out.WriteLine(line);
         }
         _pages.Clear();
         await _browser.CloseAsync();
@@ -175,6 +181,34 @@ public sealed class DemoPageTests : PlaywrightTest
         await Expect(bob.Locator("#messages .body")).ToHaveTextAsync(["seen live", "sent while you were away"]);
     }
 
+    [Test]
+    public async Task WhatAChatHoldsWhenAPageJoinsItIsReportedDeliveredBeforeTheConnectAndAfterAReconnect()
+    {
+        var token = await _http.CreateApplicationAsync();
+        var chat = await CreateChatAsync(token, null, "alice", "bob");
+        await _http.PostMessageAsync(token, chat, "sent before you came", sender: "alice");
+        var bob = await OpenAsync("bob", token); // the chat is listed but not open: bob receives, he does not read
+        await Expect(bob.Locator($"#chats li[data-chat='{chat}'] .unread")).ToHaveTextAsync("1");
+        await DeliveredShouldReachAsync(token, chat, "bob", 1);
+
+        using var direct = new HttpClient { BaseAddress = _site.FirstReplica };
+        await _site.RestartNginxAsync(async () =>
+        {
+            await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+            await direct.PostMessageAsync(token, chat, "sent while you were away", sender: "alice");
+        });
+
+        await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "online", new() { Timeout = 60_000 });
+        await Expect(bob.Locator($"#chats li[data-chat='{chat}'] .unread")).ToHaveTextAsync("2");
+        await DeliveredShouldReachAsync(token, chat, "bob", 2);
+    }
+
+    /// <summary>The sender's second tick waits for this cursor: neither message reached bob's page through the hub.</summary>
+    private async Task DeliveredShouldReachAsync(string token, int chat, string user, int number) =>
+        Assert.That(await Eventually.HoldsAsync(async () =>
+            (await _http.GetOkAsync($"/applications/{token}/chats/{chat}/members/{user}")).GetProperty("delivered_up_to").GetInt32() == number,
+            TimeSpan.FromSeconds(20)), Is.True, $"{user}'s delivered cursor never reached message {number}");
+
     private async Task<int> CreateChatAsync(string token, string? secret, params string[] members)
     {
         using var response = await _http.SendAsAsync(secret, HttpMethod.Post, $"/applications/{token}/chats", new { members });
@@ -191,6 +225,8 @@ public sealed class DemoPageTests : PlaywrightTest
         page.PageError += (_, error) => TestContext.Out.WriteLine($"[{user}] page error: {error}");
         page.Console += (_, message) => TestContext.Out.WriteLine($"[{user}] console {message.Type}: {message.Text}");
         await page.GotoAsync(new Uri(_site.Url, "/demo/").ToString());
+        // Shown only once every chat is listed and joined: what follows may count on both.
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
         await page.Locator("#connect input[name=token]").FillAsync(token);
         await page.Locator("#connect input[name=user]").FillAsync(user);
         if (userToken is not null) await page.Locator("#connect input[name=userToken]").FillAsync(userToken);

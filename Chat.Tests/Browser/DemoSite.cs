@@ -5,6 +5,7 @@ using Chat.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Chat.Tests.Browser;
 
@@ -28,6 +29,10 @@ public sealed class DemoSite : IAsyncDisposable
 
     /// <summary>One replica directly, bypassing nginx (for writes while nginx is down).</summary>
     public Uri FirstReplica { get; }
+
+    /// <summary>Warnings and worse that the replicas logged, each with the replica's place in the list.</summary>
+    public IEnumerable<string> ReplicaWarnings =>
+        _apis.SelectMany((api, i) => api.Logs.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"replica {i}: {e}"));
 
     public string NginxLog => File.Exists(Path.Combine(_directory, "nginx.log")) ? File.ReadAllText(Path.Combine(_directory, "nginx.log")) : "";
 

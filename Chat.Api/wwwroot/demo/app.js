@@ -39,13 +39,20 @@ $('#connect').addEventListener('submit', async (event) => {
   }
 });
 
-/** The user's chats, each joined as that member (presence, typing, events). */
+/**
+ * The user's chats, each joined as that member (presence, typing, events). What a chat holds when it is joined has
+ * reached this device, whether it came live or not (sent before the join, or while a reconnect was under way): it is
+ * reported delivered, which the senders' second tick waits for.
+ */
 async function loadChats() {
   const { data } = await api.chatsOf(me);
   chats.clear();
   for (const chat of data) chats.set(chat.number, { number: chat.number, name: chat.name, unread: chat.unread_count });
   renderChats();
-  for (const chat of data) await join(chat.number);
+  for (const chat of data) {
+    const { last_message: last } = await join(chat.number);
+    if (last > chat.delivered_up_to) reportDelivered(chat.number, last);
+  }
 }
 
 /** A connection may join 10 chats a second; past that the hub answers 429 and we wait. */
@@ -107,6 +114,7 @@ function applyFeedChange(change) {
   else if (change.type === 'receipt.updated' && change.data) receiptChanged(change.chat, change.user, change.data);
 }
 
+/** live: a new message, as it happened (not an edit, not one caught up from the feed: loadChats reported those). */
 function messageChanged(chat, message, live) {
   if (chat === open) {
     if (live) seenOnline(message.sender);
@@ -116,7 +124,19 @@ function messageChanged(chat, message, live) {
   } else if (live && message.sender !== me && chats.has(chat)) {
     chats.get(chat).unread += 1;
     renderChats();
-    api.receipt(chat, me, { delivered_up_to: message.number }).catch(showError);
+    reportDelivered(chat, message.number);
+  }
+}
+
+/** Delivered receipts are what the sender's ticks wait for: a failed report is tried again before it is shown. */
+async function reportDelivered(chat, number) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.receipt(chat, me, { delivered_up_to: number });
+    } catch (error) {
+      if (attempt === 3) return showError(error);
+      await sleep(1000 * attempt);
+    }
   }
 }
 
@@ -302,6 +322,7 @@ function showState(state) {
 }
 
 function showError(error) {
+  if (error) console.error(String(error.message ?? error)); // where a test run's log sees it
   $('#error').hidden = !error;
   $('#error').textContent = error ? String(error.message ?? error) : '';
 }
