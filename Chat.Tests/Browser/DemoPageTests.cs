@@ -170,14 +170,7 @@ public sealed class DemoPageTests : PlaywrightTest
         await _http.PostMessageAsync(token, chat, "seen live", sender: "alice");
         await Expect(bob.Locator("#messages .body")).ToHaveTextAsync(["seen live"]); // and with it, a feed position
 
-        using var direct = new HttpClient { BaseAddress = _site.FirstReplica };
-        await _site.RestartNginxAsync(async () =>
-        {
-            await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-            await direct.PostMessageAsync(token, chat, "sent while you were away", sender: "alice");
-        });
-
-        await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "online", new() { Timeout = 60_000 });
+        await PostWhileNginxIsDownAsync(bob, token, chat, "sent while you were away");
         await Expect(bob.Locator("#messages .body")).ToHaveTextAsync(["seen live", "sent while you were away"]);
     }
 
@@ -191,14 +184,7 @@ public sealed class DemoPageTests : PlaywrightTest
         await Expect(bob.Locator($"#chats li[data-chat='{chat}'] .unread")).ToHaveTextAsync("1");
         await DeliveredShouldReachAsync(token, chat, "bob", 1);
 
-        using var direct = new HttpClient { BaseAddress = _site.FirstReplica };
-        await _site.RestartNginxAsync(async () =>
-        {
-            await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
-            await direct.PostMessageAsync(token, chat, "sent while you were away", sender: "alice");
-        });
-
-        await Expect(bob.Locator("#connection")).ToHaveAttributeAsync("data-state", "online", new() { Timeout = 60_000 });
+        await PostWhileNginxIsDownAsync(bob, token, chat, "sent while you were away");
         await Expect(bob.Locator($"#chats li[data-chat='{chat}'] .unread")).ToHaveTextAsync("2");
         await DeliveredShouldReachAsync(token, chat, "bob", 2);
     }
@@ -208,6 +194,19 @@ public sealed class DemoPageTests : PlaywrightTest
         Assert.That(await Eventually.HoldsAsync(async () =>
             (await _http.GetOkAsync($"/applications/{token}/chats/{chat}/members/{user}")).GetProperty("delivered_up_to").GetInt32() == number,
             TimeSpan.FromSeconds(20)), Is.True, $"{user}'s delivered cursor never reached message {number}");
+
+    /// <summary>Stops nginx until <paramref name="page"/> is reconnecting, posts as alice straight to a replica meanwhile, and
+    /// returns once the page is online again.</summary>
+    private async Task PostWhileNginxIsDownAsync(IPage page, string token, int chat, string body)
+    {
+        using var direct = new HttpClient { BaseAddress = _site.FirstReplica };
+        await _site.RestartNginxAsync(async () =>
+        {
+            await Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "reconnecting");
+            await direct.PostMessageAsync(token, chat, body, sender: "alice");
+        });
+        await Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "online", new() { Timeout = 60_000 });
+    }
 
     private async Task<int> CreateChatAsync(string token, string? secret, params string[] members)
     {
