@@ -26,9 +26,10 @@ public sealed partial class RemovedMembers(IConnectionMultiplexer redis, IOption
     private readonly RedisChannel _removals = Channel(connections, "chat-removed-members");
     private readonly RedisChannel _acknowledgements = Channel(connections, "chat-removed-members-acks");
 
+    private readonly ConcurrentDictionary<string, Acknowledgements> _waiting = new();
+
     private static RedisChannel Channel(IOptions<ConnectionStringsOptions> connections, string name) =>
         RedisChannel.Literal($"{name}:{ConfigurationOptions.Parse(connections.Value.Redis).DefaultDatabase ?? 0}");
-    private readonly ConcurrentDictionary<string, Acknowledgements> _waiting = new();
 
     public async Task PublishAsync(long app, int chat, string user)
     {
@@ -53,7 +54,8 @@ public sealed partial class RemovedMembers(IConnectionMultiplexer redis, IOption
     public async Task StartAsync(CancellationToken ct)
     {
         var subscriber = redis.GetSubscriber();
-        // Subscribed first: an acknowledgement can arrive before the publish that asked for it has returned its count.
+        // Acknowledgements first: from its subscription to removals on, this replica counts among those its own
+        // removals wait for.
         await subscriber.SubscribeAsync(_acknowledgements, (_, id) =>
         {
             if (_waiting.TryGetValue(id!, out var acknowledgements)) acknowledgements.Add();

@@ -60,9 +60,10 @@ public sealed class PresenceTests
 
         var disconnected = DateTime.UtcNow;
         await hub.DisposeAsync();
-        Assert.That(await Eventually.HoldsAsync(async () => !(await PresenceAsync(token, "alice")).Online, TimeSpan.FromSeconds(1)), "offline");
+        Assert.That(await Eventually.HoldsAsync(async () => !(await PresenceAsync(token, "alice")).Online, TimeSpan.FromSeconds(5)), "offline");
         var lastSeen = (await PresenceAsync(token, "alice")).LastSeenAt;
-        Assert.That(lastSeen!.Value, Is.EqualTo(disconnected).Within(TimeSpan.FromSeconds(1)));
+        // The disconnect, not the join 3 s before it; a loaded machine may take a moment to hear the disconnect.
+        Assert.That(lastSeen!.Value, Is.EqualTo(disconnected).Within(TimeSpan.FromSeconds(2)));
     }
 
     [Test]
