@@ -18,7 +18,8 @@ using Chat.Domain;
 using Chat.Domain.Counts;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddChatDomain();
+// The API leaves no session state on its MySQL connections, so it skips the reset of each one taken from the pool.
+builder.AddChatDomain(resetPooledConnections: false);
 builder.AddApiTelemetry();
 builder.AddCountsClient();
 builder.AddJsonConventions();

@@ -13,12 +13,13 @@ namespace Chat.Domain;
 public static class DomainSetup
 {
     /// <summary>The adapters both processes share: MySQL, Redis, RabbitMQ and the write pipeline, configured and validated at start.</summary>
-    public static IHostApplicationBuilder AddChatDomain(this IHostApplicationBuilder builder)
+    /// <param name="resetPooledConnections">Whether MySQL sessions are reset when taken from the pool (DatabaseSetup.ConnectionString).</param>
+    public static IHostApplicationBuilder AddChatDomain(this IHostApplicationBuilder builder, bool resetPooledConnections = true)
     {
         builder.Services.AddSettings<ConnectionStringsOptions>(ConnectionStringsOptions.Section);
         // The clock every new state's version comes from; tests may replace it.
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.AddChatDatabase();
+        builder.AddChatDatabase(resetPooledConnections);
         builder.AddChatRedis();
         builder.AddChatMessaging();
         builder.Services.AddSingleton<Versions>();

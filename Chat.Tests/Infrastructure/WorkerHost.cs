@@ -17,6 +17,8 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <summary>Everything this worker logged.</summary>
     public LogCapture Logs { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     /// <param name="settings">Configuration keys for this worker only, e.g. <c>Worker:MaxWaits</c> or <c>Search:Provider</c>.</param>
     public static async Task<WorkerHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
