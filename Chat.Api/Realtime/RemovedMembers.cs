@@ -18,7 +18,7 @@ namespace Chat.Api.Realtime;
 public sealed partial class RemovedMembers(IConnectionMultiplexer redis, IOptions<ConnectionStringsOptions> connections,
     JoinedConnections joined, IHubContext<ChatHub> hub, ILogger<RemovedMembers> log) : IHostedService
 {
-    public static readonly TimeSpan AcknowledgeWithin = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan AcknowledgeWithin = TimeSpan.FromSeconds(2);
 
     private sealed record Removal(string Id, long App, int Chat, string User);
 
