@@ -43,17 +43,14 @@ public static class DatabaseSetup
         };
         // MySqlConnector's default of 100 per process would let 3 API replicas and a worker exceed MySQL's
         // default max_connections (151); a burst waits for a pooled connection instead. Set it to override.
-        if (!configured.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
-            && !configured.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
-            builder.MaximumPoolSize = 32;
+        // (ContainsKey knows each option's other spellings, e.g. MaxPoolSize.)
+        if (!builder.ContainsKey("Maximum Pool Size")) builder.MaximumPoolSize = 32;
         // MySqlConnector resets a pooled connection's session each time it is taken (COM_RESET_CONNECTION and SET NAMES),
-        // which costs MariaDB about as much as the statements of a history page's count reads. Skipping it is safe where
+        // a fifth of MariaDB's CPU per history page (docs/benchmarks.md). Skipping it is safe where
         // no code leaves session state behind (no SET, no user variables, no temporary tables; transactions are
         // MySqlTransactions, rolled back when disposed), which holds for the API's reads. The price: a connection
         // the server dropped (it restarted) is found out at its first statement, a 503, not when it is taken.
-        if (!resetPooledConnections && !configured.Contains("Connection Reset", StringComparison.OrdinalIgnoreCase)
-            && !configured.Contains("ConnectionReset", StringComparison.OrdinalIgnoreCase))
-            builder.ConnectionReset = false;
+        if (!resetPooledConnections && !builder.ContainsKey("Connection Reset")) builder.ConnectionReset = false;
         return builder.ConnectionString;
     }
 }
