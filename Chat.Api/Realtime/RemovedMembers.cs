@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Chat.Domain;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Chat.Api.Realtime;
@@ -15,21 +13,17 @@ namespace Chat.Api.Realtime;
 /// connections, which give no order against this channel. A replica that does not acknowledge within
 /// <see cref="AcknowledgeWithin"/> is logged and not waited for (Redis away: the connections stay until they leave).
 /// </summary>
-public sealed partial class RemovedMembers(IConnectionMultiplexer redis, IOptions<ConnectionStringsOptions> connections,
-    JoinedConnections joined, IHubContext<ChatHub> hub, ILogger<RemovedMembers> log) : IHostedService
+public sealed partial class RemovedMembers(IConnectionMultiplexer redis, JoinedConnections joined, IHubContext<ChatHub> hub, ILogger<RemovedMembers> log) : IHostedService
 {
     private static readonly TimeSpan AcknowledgeWithin = TimeSpan.FromSeconds(2);
 
     private sealed record Removal(string Id, long App, int Chat, string User);
 
     // Pub/sub channels are server-wide: deployments (and test runs) on other databases of the same Redis must not hear these.
-    private readonly RedisChannel _removals = Channel(connections, "chat-removed-members");
-    private readonly RedisChannel _acknowledgements = Channel(connections, "chat-removed-members-acks");
+    private readonly RedisChannel _removals = RedisChannel.Literal($"chat-removed-members:{redis.GetDatabase().Database}");
+    private readonly RedisChannel _acknowledgements = RedisChannel.Literal($"chat-removed-members-acks:{redis.GetDatabase().Database}");
 
     private readonly ConcurrentDictionary<string, Acknowledgements> _waiting = new();
-
-    private static RedisChannel Channel(IOptions<ConnectionStringsOptions> connections, string name) =>
-        RedisChannel.Literal($"{name}:{ConfigurationOptions.Parse(connections.Value.Redis).DefaultDatabase ?? 0}");
 
     public async Task PublishAsync(long app, int chat, string user)
     {
