@@ -12,11 +12,8 @@ namespace Chat.Tests.Realtime;
 /// </summary>
 public sealed class HubTests : TwoApiHosts
 {
-    // How long an event may take to arrive: generous, since a loaded CI machine is slow; latency is what the benchmarks show.
-    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(5);
-
     [Test]
-    public async Task AClientOnHostAGetsAMessagePostedThroughHostBWithinASecondAndNothingFromChatsItDidNotJoin()
+    public async Task AClientOnHostAGetsAMessagePostedThroughHostBAndNothingFromChatsItDidNotJoin()
     {
         var (token, other) = (await HostA.CreateApplicationAsync(), await HostA.CreateApplicationAsync());
         var b = HostB.CreateClient();
@@ -35,7 +32,7 @@ public sealed class HubTests : TwoApiHosts
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var number = await b.PostMessageAsync(token, joinedChat, "hello", sender: "bob");
         var answered = clock.Elapsed;
-        var first = await client.NextAsync(Soon);
+        var first = await client.NextAsync(HubClient.Soon);
         Assert.That(first, Is.Not.Null, "an event soon after the 201");
         TestContext.Out.WriteLine($"201 after {answered.TotalMilliseconds:0} ms, event on the other host after {clock.Elapsed.TotalMilliseconds:0} ms");
         Assert.That(first!.Value.Name, Is.EqualTo("messageCreated"));
@@ -77,21 +74,21 @@ public sealed class HubTests : TwoApiHosts
         await alice.JoinAsync(token, chat, "alice");
 
         var number = await b.PostMessageAsync(token, chat, "draft", sender: "bob");
-        Assert.That((await alice.ExpectAsync("messageCreated", Soon)).GetProperty("number").GetInt32(), Is.EqualTo(number));
+        Assert.That((await alice.ExpectAsync("messageCreated", HubClient.Soon)).GetProperty("number").GetInt32(), Is.EqualTo(number));
 
         await (await b.PatchAsJsonAsync($"/applications/{token}/chats/{chat}/messages/{number}", new { body = "final" })).ShouldBeAsync(HttpStatusCode.OK);
-        var updated = await alice.ExpectAsync("messageUpdated", Soon);
+        var updated = await alice.ExpectAsync("messageUpdated", HubClient.Soon);
         Assert.That((updated.GetProperty("number").GetInt32(), updated.GetProperty("message").GetProperty("body").GetString()), Is.EqualTo((number, "final")));
 
         await b.ReportAsync(token, chat, new { user = "alice", read_up_to = number });
-        var receipt = await alice.ExpectAsync("receiptUpdated", Soon);
+        var receipt = await alice.ExpectAsync("receiptUpdated", HubClient.Soon);
         Assert.That((receipt.GetProperty("chat").GetInt32(), receipt.GetProperty("user").GetString(),
             receipt.GetProperty("delivered_up_to").GetInt32(), receipt.GetProperty("read_up_to").GetInt32()), Is.EqualTo((chat, "alice", number, number)));
         await b.ReportAsync(token, chat, new { user = "alice", read_up_to = number });
         Assert.That(await alice.DrainAsync(TimeSpan.FromMilliseconds(500)), Is.Empty, "a report that moves nothing is no event");
 
         await (await b.DeleteAsync($"/applications/{token}/chats/{chat}/messages/{number}")).ShouldBeAsync(HttpStatusCode.NoContent);
-        var deleted = await alice.ExpectAsync("messageDeleted", Soon);
+        var deleted = await alice.ExpectAsync("messageDeleted", HubClient.Soon);
         Assert.That((deleted.GetProperty("chat").GetInt32(), deleted.GetProperty("number").GetInt32()), Is.EqualTo((chat, number)));
     }
 
