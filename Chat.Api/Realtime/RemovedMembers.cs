@@ -20,8 +20,11 @@ public sealed partial class RemovedMembers(IConnectionMultiplexer redis, JoinedC
     private sealed record Removal(string Id, long App, int Chat, string User);
 
     // Pub/sub channels are server-wide: deployments (and test runs) on other databases of the same Redis must not hear these.
-    private readonly RedisChannel _removals = RedisChannel.Literal($"chat-removed-members:{redis.GetDatabase().Database}");
-    private readonly RedisChannel _acknowledgements = RedisChannel.Literal($"chat-removed-members-acks:{redis.GetDatabase().Database}");
+    // Sharded (SPUBLISH, Redis 7): every replica subscribes on the node that owns the channel's slot, so the count a
+    // publish returns is every replica. A plain channel's subscribers spread over a cluster's nodes, and PUBLISH counts
+    // only those of the node it reached.
+    private readonly RedisChannel _removals = RedisChannel.Sharded($"chat-removed-members:{redis.GetDatabase().Database}");
+    private readonly RedisChannel _acknowledgements = RedisChannel.Sharded($"chat-removed-members-acks:{redis.GetDatabase().Database}");
 
     private readonly ConcurrentDictionary<string, Acknowledgements> _waiting = new();
 
