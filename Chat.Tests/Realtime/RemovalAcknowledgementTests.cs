@@ -70,15 +70,20 @@ public sealed class RemovalAcknowledgementTests : TwoApiHosts
             var replica = new StandInReplica(redis);
             var database = redis.GetDatabase().Database;
             var subscriber = redis.GetSubscriber();
-            await subscriber.SubscribeAsync(RedisChannel.Literal($"chat-removed-members:{database}"), async (_, message) =>
+            await subscriber.SubscribeAsync(RedisChannel.Sharded($"chat-removed-members:{database}"), (channel, message) =>
             {
                 replica.Heard = true;
-                if (acknowledgeAfter is not { } delay) return;
-                await Task.Delay(delay);
-                var id = JsonDocument.Parse((string)message!).RootElement.GetProperty("Id").GetString();
-                await subscriber.PublishAsync(RedisChannel.Literal($"chat-removed-members-acks:{database}"), id);
+                if (acknowledgeAfter is { } delay) _ = AcknowledgeAsync(JsonDocument.Parse((string)message!).RootElement.GetProperty("Id").GetString()!, delay);
             });
             return replica;
+
+            // A task, not an async handler: one still waiting when the test has disposed the connection fails its own
+            // task instead of throwing into the test process.
+            async Task AcknowledgeAsync(string id, TimeSpan delay)
+            {
+                await Task.Delay(delay);
+                await subscriber.PublishAsync(RedisChannel.Sharded($"chat-removed-members-acks:{database}"), id);
+            }
         }
 
         public ValueTask DisposeAsync() => _redis.DisposeAsync();
