@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Chat.Tests.Infrastructure;
+using Chat.Tests.Webhooks;
 
 namespace Chat.Tests.Telemetry;
 
@@ -8,13 +9,16 @@ namespace Chat.Tests.Telemetry;
 public sealed class MetricsTests
 {
     [Test]
-    public async Task ScrapeEndpointsExposeRequestLagBatchCacheQueueAndOutboxSeries()
+    public async Task ScrapeEndpointsExposeRequestLagBatchCacheQueueOutboxAndWebhookSeries()
     {
         var (apiPort, workerPort) = (FreePort(), FreePort());
         await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?> { ["Telemetry:PrometheusPort"] = $"{workerPort}" });
         await using var api = new ApiFactory(new Dictionary<string, string?> { ["Telemetry:PrometheusPort"] = $"{apiPort}" });
         var client = api.CreateClient();
-        var token = await client.CreateApplicationAsync();
+        var hooks = await WebhookApp.CreateAsync(client);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await hooks.RegisterAsync(receiver, "message.created");
+        var token = hooks.Token;
         var chat = await client.CreateChatAsync(token, new { });
         await client.PostMessageAsync(token, chat, "measured");
         await client.GetOkAsync($"/applications/{token}/chats/{chat}");
@@ -28,6 +32,8 @@ public sealed class MetricsTests
         Assert.That(workerSeries, Does.Contain("chat_worker_batch_size"), "batch sizes");
         workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_queue_depth", "chat_outbox_size");
         Assert.That(workerSeries, Does.Contain("queue=\"chat.commands\""), "queue depths");
+        workerSeries = await ScrapeUntilAsync(scraper, workerPort, "chat_webhooks_deliveries_total");
+        Assert.That(workerSeries, Does.Contain("outcome=\"delivered\""), "webhook outcomes");
     }
 
     /// <summary>Metrics are collected on scrape; the worker records after its batch commits, so poll a little.</summary>
