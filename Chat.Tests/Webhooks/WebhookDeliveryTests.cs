@@ -92,6 +92,25 @@ public sealed class WebhookDeliveryTests
     }
 
     [Test]
+    public async Task AWorkerThatMayNotReachPrivateAddressesChecksWhereItConnectsNotOnlyWhatWasRegistered()
+    {
+        // Registered where private targets are allowed (the API here); delivered by a worker where they are not, as a
+        // name that resolved to a public address at registration and to 127.0.0.1 later (DNS rebinding) would be.
+        await using var api = new ApiFactory();
+        await using var worker = await WorkerHost.StartAsync(new Dictionary<string, string?>(WebhookApp.FastWorker) { ["Webhooks:AllowPrivateTargets"] = "false" });
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var app = await WebhookApp.CreateAsync(api.CreateClient());
+        var hook = await app.RegisterAsync(receiver, "message.created");
+        await app.PostMessagesAsync(await app.ChatAsync(), 1);
+
+        List<System.Text.Json.JsonElement> log = [];
+        Assert.That(await Eventually.HoldsAsync(async () => (log = await app.DeliveriesAsync(hook, "retrying")).Count == 1, Patience), Is.True,
+            "the delivery was tried and is waiting for a retry");
+        Assert.That(log[0].GetProperty("last_error").GetString(), Does.Contain("resolves to no public address"));
+        Assert.That(receiver.Requests, Is.Empty, "no request reached the loopback receiver");
+    }
+
+    [Test]
     public async Task AReceiverThatKeepsUpGetsEveryEventStraightFromTheFanOutAndAFailingOnesEventsWaitOnTheBroker()
     {
         await using var api = new ApiFactory();
