@@ -85,7 +85,10 @@ public sealed class HubTests : TwoApiHosts
         Assert.That((receipt.GetProperty("chat").GetInt32(), receipt.GetProperty("user").GetString(),
             receipt.GetProperty("delivered_up_to").GetInt32(), receipt.GetProperty("read_up_to").GetInt32()), Is.EqualTo((chat, "alice", number, number)));
         await b.ReportAsync(token, chat, new { user = "alice", read_up_to = number });
-        Assert.That(await alice.DrainAsync(TimeSpan.FromMilliseconds(500)), Is.Empty, "a report that moves nothing is no event");
+        // Only alice's receipts: on a Redis Cluster the backplane's publishes may travel through different nodes, so an
+        // earlier event (bob's cursors moving past his own message) can arrive this late.
+        Assert.That((await alice.DrainAsync(TimeSpan.FromMilliseconds(500))).Where(e => e.Payload.TryGetProperty("user", out var user) && user.GetString() == "alice"),
+            Is.Empty, "a report that moves nothing is no event");
 
         await (await b.DeleteAsync($"/applications/{token}/chats/{chat}/messages/{number}")).ShouldBeAsync(HttpStatusCode.NoContent);
         var deleted = await alice.ExpectAsync("messageDeleted", HubClient.Soon);
